@@ -5,3 +5,26 @@ from django.db import connection
 @pytest.fixture
 def on_postgis():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness is for production; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def audit_purge_permit(request):
+    """Let a transactional test's teardown flush the append-only audit log.
+
+    Requesting transactional_db from here makes it finish after this fixture, so the
+    permit exists when the tables are flushed (and is flushed with them).
+    """
+    if "transactional_db" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    from disputes.models import AuditPurgePermit
+
+    AuditPurgePermit.objects.create(reason="test teardown")

@@ -1,0 +1,223 @@
+"""Intake: a report becomes a case exactly once, however often the phone retries.
+
+The device makes the report's id. The insert is attempted first; the primary key's unique
+constraint decides between concurrent retries (never check-then-insert). A retry whose
+content matches what is stored gets the stored report back; a different report under the
+same id is a conflict.
+"""
+
+import datetime
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.gis.geos import Polygon
+from django.contrib.gis.measure import D
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+import grid
+from grid.location import CoordinateError
+
+from . import workflow
+from .errors import InvalidInput, ReportConflict
+from .models import OPEN_STATES, Case, CaseKind, Category, Party, PartyRole, PhotoPurpose, Report, ReportPhoto
+
+DUPLICATE_RADIUS_M = 250
+DUPLICATE_WINDOW = datetime.timedelta(days=7)
+CLOCK_SKEW = datetime.timedelta(minutes=10)
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+# The fields a device sends; only these decide whether a retry is "the same report".
+CONTENT_FIELDS = (
+    "id",
+    "source",
+    "category",
+    "description",
+    "lon",
+    "lat",
+    "accuracy_m",
+    "occurred_at",
+    "severity",
+    "contact_name",
+    "contact_phone",
+    "resolved_on_site",
+    "on_site_result",
+    "parties",
+    "photos",
+)
+
+
+@dataclass
+class IntakeResult:
+    report: Report
+    case: Case
+    created: bool
+    duplicates: list = field(default_factory=list)
+
+
+def content_hash(data):
+    """A stable digest of what the device sent."""
+    canonical = {}
+    for name in CONTENT_FIELDS:
+        value = data.get(name)
+        if isinstance(value, datetime.datetime):
+            value = value.astimezone(datetime.UTC).isoformat()
+        elif isinstance(value, float):
+            value = round(value, 7)
+        elif isinstance(value, Category):
+            value = value.code
+        canonical[name] = value
+    encoded = json.dumps(canonical, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def submit_report(reporter, data):
+    """Store the report and open its case, or return what a previous attempt stored."""
+    category = _category(data.get("category"))
+    data = {**data, "category": category}
+    digest = content_hash(data)
+    location = _locate(data.get("lon"), data.get("lat"))
+    _validate(data, category)
+
+    photos = data.get("photos") or []
+    report = Report(
+        id=data["id"],
+        content_hash=digest,
+        source=data["source"],
+        category=category,
+        description=data["description"].strip(),
+        point=location.point,
+        accuracy_m=data.get("accuracy_m"),
+        cell=location.cell,
+        region=location.village or location.township or location.county,
+        occurred_at=data["occurred_at"],
+        received_at=timezone.now(),
+        reporter=reporter,
+        contact_name=data.get("contact_name") or "",
+        contact_phone=data.get("contact_phone") or "",
+        severity=data.get("severity") or 1,
+        resolved_on_site=bool(data.get("resolved_on_site")),
+        on_site_result=data.get("on_site_result") or "",
+        parties=data.get("parties") or [],
+    )
+    try:
+        with transaction.atomic():
+            report.save(force_insert=True)
+            ReportPhoto.objects.bulk_create(
+                [
+                    ReportPhoto(report=report, sha256=p["sha256"], purpose=p.get("purpose") or PhotoPurpose.EVIDENCE)
+                    for p in photos
+                ]
+            )
+            case = workflow.open_case(report, location)
+    except IntegrityError:
+        stored = Report.objects.select_related("case").filter(pk=data["id"]).first()
+        if stored is None:
+            raise
+        if stored.content_hash != digest:
+            raise ReportConflict() from None
+        return IntakeResult(stored, stored.case, created=False)
+    return IntakeResult(report, case, created=True, duplicates=suggest_duplicates(case))
+
+
+@dataclass(frozen=True)
+class _Place:
+    point: object
+    cell: object
+    village: object
+    township: object
+    county: object
+
+
+def _locate(lon, lat):
+    try:
+        location = grid.locate(lon, lat)
+    except CoordinateError as error:
+        raise InvalidInput(str(error), fields={"lon": [str(error)], "lat": [str(error)]}) from None
+    if not location:
+        message = _("The location (%(lon)s, %(lat)s) lies outside every boundary this system serves.") % {
+            "lon": lon,
+            "lat": lat,
+        }
+        raise InvalidInput(message, fields={"lon": [message], "lat": [message]})
+    from grid.location import make_point
+
+    return _Place(make_point(lon, lat), location.cell, location.village, location.township, location.county)
+
+
+def _category(value):
+    category = None
+    if isinstance(value, Category):
+        category = value
+    elif value:
+        category = Category.objects.filter(code=str(value), active=True).first()
+    if category is None or not category.active:
+        message = _("Unknown category “%(code)s”.") % {"code": value}
+        raise InvalidInput(message, fields={"category": [message]})
+    return category
+
+
+def _validate(data, category):
+    errors = {}
+    if not (data.get("description") or "").strip():
+        errors["description"] = [_("Describe what happened.")]
+    occurred = data.get("occurred_at")
+    if occurred is None:
+        errors["occurred_at"] = [_("Say when it happened.")]
+    elif occurred > timezone.now() + CLOCK_SKEW:
+        errors["occurred_at"] = [_("The time it happened lies in the future: check the phone's clock.")]
+    severity = data.get("severity") or 1
+    if not 1 <= int(severity) <= 4:
+        errors["severity"] = [_("Severity runs from 1 to 4.")]
+    photos = data.get("photos") or []
+    bad = [p.get("sha256") for p in photos if not SHA256.match(str(p.get("sha256") or ""))]
+    if bad:
+        errors["photos"] = [_("A photo is named by the SHA-256 of its bytes: 64 lowercase hex digits.")]
+    if data.get("resolved_on_site"):
+        if not (data.get("on_site_result") or "").strip():
+            errors["on_site_result"] = [_("Describe how it was settled on the spot.")]
+        if not any(p.get("purpose") == PhotoPurpose.RESULT for p in photos):
+            errors["photos"] = [_("A matter settled on the spot needs a photo of the result.")]
+    parties = data.get("parties") or []
+    if parties and category.kind != CaseKind.DISPUTE:
+        errors["parties"] = [_("Only disputes have parties.")]
+    for index, party in enumerate(parties):
+        candidate = Party(
+            name=party.get("name") or "",
+            role=party.get("role") or PartyRole.APPLICANT,
+            id_number=(party.get("id_number") or "").upper(),
+            phone=party.get("phone") or "",
+            address=party.get("address") or "",
+        )
+        try:
+            candidate.full_clean(exclude=["case"])
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                errors.setdefault(f"parties[{index}].{name}", []).extend(messages)
+    if errors:
+        raise InvalidInput(fields=errors)
+
+
+def suggest_duplicates(case):
+    """Open cases of the same category within 250 m and 7 days: offered, never imposed."""
+    point = case.point
+    # A bounding box around the point lets the spatial index narrow the search first.
+    dlat = DUPLICATE_RADIUS_M / 111_000
+    dlon = dlat / max(0.01, abs(__import__("math").cos(__import__("math").radians(point.y))))
+    box = Polygon.from_bbox((point.x - dlon, point.y - dlat, point.x + dlon, point.y + dlat))
+    box.srid = 4326
+    return list(
+        Case.objects.filter(
+            category=case.category,
+            state__in=OPEN_STATES,
+            created_at__gte=case.created_at - DUPLICATE_WINDOW,
+            point__within=box,
+            point__distance_lte=(point, D(m=DUPLICATE_RADIUS_M)),
+        )
+        .exclude(pk=case.pk)
+        .order_by("-created_at")[:10]
+    )

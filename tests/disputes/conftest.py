@@ -18,7 +18,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from disputes.models import CaseKind, Category, Grade, StageLimit
+from disputes.models import Category
 from grid.members import assign_member
 from grid.models import Role, UnitKind
 from tests import factories as f
@@ -70,15 +70,11 @@ def world(db):
     w.county_operator = person("county_operator", Role.OPERATOR, w.county_centre, last="周", first="平")
     w.outsider = f.user("outsider")
 
-    w.disputes = Category.objects.create(code="10", name="矛盾纠纷", level=1, kind=CaseKind.DISPUTE)
-    w.neighbours = Category.objects.create(
-        code="1002", name="邻里纠纷", level=2, kind=CaseKind.DISPUTE, parent=w.disputes
-    )
-    w.incidents = Category.objects.create(code="20", name="事件", level=1, kind=CaseKind.INCIDENT)
-    w.hazard = Category.objects.create(
-        code="2001", name="安全隐患", level=2, kind=CaseKind.INCIDENT, parent=w.incidents, default_grade=Grade.ORANGE
-    )
-    StageLimit.objects.create(category=w.disputes, stage="handle", amount=15, unit="working_days")
+    # The standard categories come with the migrations (disputes/categories.py).
+    w.disputes = Category.objects.get(code="11")  # 邻里纠纷: 15 working days to handle
+    w.neighbours = Category.objects.get(code="1101")  # 相邻关系纠纷
+    w.incidents = Category.objects.get(code="50")  # 安全隐患
+    w.hazard = Category.objects.get(code="5001")  # 生产安全隐患, orange
     return w
 
 

@@ -239,7 +239,7 @@ def _apply(case, actor, member, action, *, to_state=None, changes=None, details=
         current = Case.objects.filter(pk=case.pk).values_list("version", flat=True).first()
         raise StaleCase(current=current, expected=case.version)
     case.version += 1
-    return AuditEntry.objects.create(
+    AuditEntry.objects.create(
         case=case,
         actor=actor if actor and actor.is_authenticated else None,
         unit=member.unit if member else None,

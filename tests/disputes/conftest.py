@@ -18,7 +18,8 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from disputes.models import Category
+from disputes import categories
+from disputes.models import Category, StageLimit
 from grid.members import assign_member
 from grid.models import Role, UnitKind
 from tests import factories as f
@@ -70,7 +71,9 @@ def world(db):
     w.county_operator = person("county_operator", Role.OPERATOR, w.county_centre, last="周", first="平")
     w.outsider = f.user("outsider")
 
-    # The standard categories come with the migrations (disputes/categories.py).
+    # The standard categories come with the migrations (disputes/categories.py); a
+    # transactional test's flush removes them, so load them again when missing.
+    categories.load(Category, StageLimit)
     w.disputes = Category.objects.get(code="11")  # 邻里纠纷: 15 working days to handle
     w.neighbours = Category.objects.get(code="1101")  # 相邻关系纠纷
     w.incidents = Category.objects.get(code="50")  # 安全隐患

@@ -73,7 +73,7 @@ class StageLimit(models.Model):
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="limits")
     stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices)
     amount = models.PositiveIntegerField(_("amount"))
-    unit = models.CharField(_("unit"), max_length=15, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS)
+    unit = models.CharField(_("time unit"), max_length=15, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS)
 
     class Meta:
         verbose_name = _("time limit")
@@ -236,7 +236,7 @@ class Case(models.Model):
     area_code = models.CharField(_("area code"), max_length=15, db_index=True)
 
     state = models.CharField(_("state"), max_length=20, choices=CaseState.choices, default=CaseState.REPORTED)
-    handling = models.CharField(_("handling"), max_length=10, choices=Handling.choices, default=Handling.PROMISED)
+    handling = models.CharField(_("handling type"), max_length=10, choices=Handling.choices, default=Handling.PROMISED)
     first_unit = models.ForeignKey(
         Unit, verbose_name=_("first-receiving unit"), on_delete=models.PROTECT, related_name="first_cases"
     )
@@ -350,9 +350,9 @@ class MediationSession(models.Model):
 
 
 class ConfirmationOutcome(models.TextChoices):
-    PENDING = "pending", _("pending")
-    CONFIRMED = "confirmed", _("confirmed")
-    REFUSED = "refused", _("refused")
+    PENDING = "pending", _("awaiting the court")
+    CONFIRMED = "confirmed", _("confirmed by the court")
+    REFUSED = "refused", _("not confirmed by the court")
 
 
 class Agreement(models.Model):
@@ -413,9 +413,9 @@ class RequestKind(models.TextChoices):
 
 
 class Decision(models.TextChoices):
-    PENDING = "pending", _("pending")
+    PENDING = "pending", _("awaiting approval")
     APPROVED = "approved", _("approved")
-    REFUSED = "refused", _("refused")
+    REFUSED = "refused", _("not approved")
 
 
 class CaseRequest(models.Model):

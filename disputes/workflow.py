@@ -503,12 +503,7 @@ def resolve_case(user, case, *, result, expected_version=None):
         if case.kind == CaseKind.DISPUTE and _mediating(case):
             agreement = Agreement.objects.filter(case=case).first()
             if agreement is not None and not agreement.effective:
-                raise IllegalTransition(
-                    _(
-                        "The agreement is not signed yet: record the signatures or resolve "
-                        "without agreement after withdrawing it."
-                    )
-                )
+                raise IllegalTransition(_("The agreement is not signed yet: record every party's signature first."))
         _apply(
             case,
             user,
@@ -613,7 +608,7 @@ def register_mediation(user, case, *, source, rights_notice_acknowledged, expect
         refusing = list(case.parties.filter(refuses_mediation=True).values_list("name", flat=True))
         if refusing:
             raise IllegalTransition(
-                _("%(names)s refuse mediation: a dispute is mediated only with every party's consent.")
+                _("A dispute is mediated only with every party's consent, and these parties refuse: %(names)s.")
                 % {"names": "、".join(refusing)}
             )
         today = timezone.localdate()

@@ -12,7 +12,7 @@ def check_cells(role, unit, cells):
     if role in CELL_ROLES:
         if not cells:
             raise ValidationError(
-                {"cells": _("A %(role)s must be assigned at least one grid cell.") % {"role": Role(role).label}}
+                {"cells": _("Role “%(role)s” needs at least one grid cell.") % {"role": Role(role).label}}
             )
         outside = [cell for cell in cells if not cell.code.startswith(unit.region.prefix)]
         if outside:

@@ -31,7 +31,7 @@ class RegionQuerySet(models.QuerySet):
 class Region(models.Model):
     """An administrative area: county (县), township (乡镇) or village (村/社区)."""
 
-    code = models.CharField(_("area code"), max_length=12, unique=True, help_text=_("12-digit statistical area code"))
+    code = models.CharField(_("area code"), max_length=12, unique=True, help_text=_("12-digit statistical area code (6- and 9-digit codes are padded with zeros)"))
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=10, choices=RegionLevel.choices, db_index=True)
     parent = models.ForeignKey(
@@ -79,7 +79,7 @@ class Region(models.Model):
             errors["parent"] = _("A county has no parent region.")
         elif expected is not None:
             if self.parent is None:
-                errors["parent"] = _("A %(level)s must have a %(parent)s as its parent.") % {
+                errors["parent"] = _("The parent of a region at level “%(level)s” must be at level “%(parent)s”.") % {
                     "level": RegionLevel(self.level).label,
                     "parent": expected.label,
                 }
@@ -217,7 +217,7 @@ class Unit(models.Model):
         if self.kind and self.region_id and self.region.level != self.level:
             raise ValidationError(
                 {
-                    "region": _("A %(kind)s serves a %(level)s, but %(region)s is a %(actual)s.")
+                    "region": _("Unit kind “%(kind)s” serves level “%(level)s”, but %(region)s is at level “%(actual)s”.")
                     % {
                         "kind": UnitKind(self.kind).label,
                         "level": RegionLevel(self.level).label,
@@ -283,7 +283,7 @@ class Member(models.Model):
         if self.role and self.unit_id and self.unit.kind not in ROLE_UNIT_KINDS[self.role]:
             raise ValidationError(
                 {
-                    "unit": _("A %(role)s cannot be assigned to a %(kind)s.")
+                    "unit": _("Role “%(role)s” cannot be assigned to unit kind “%(kind)s”.")
                     % {"role": Role(self.role).label, "kind": UnitKind(self.unit.kind).label}
                 }
             )

@@ -9,6 +9,7 @@ same id is a conflict.
 import datetime
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -22,8 +23,8 @@ from django.utils.translation import gettext as _
 import grid
 from grid.location import CoordinateError
 
-from . import workflow
-from .errors import InvalidInput, ReportConflict
+from . import access, workflow
+from .errors import InvalidInput, NotAllowed, ReportConflict
 from .models import OPEN_STATES, Case, CaseKind, Category, Party, PartyRole, PhotoPurpose, Report, ReportPhoto
 
 DUPLICATE_RADIUS_M = 250
@@ -77,6 +78,8 @@ def content_hash(data):
 
 def submit_report(reporter, data):
     """Store the report and open its case, or return what a previous attempt stored."""
+    if not (reporter.is_superuser or access.memberships(reporter)):
+        raise NotAllowed(_("Only members of a unit may report events."))
     category = _category(data.get("category"))
     data = {**data, "category": category}
     digest = content_hash(data)
@@ -118,9 +121,11 @@ def submit_report(reporter, data):
         stored = Report.objects.select_related("case").filter(pk=data["id"]).first()
         if stored is None:
             raise
-        if stored.content_hash != digest:
+        # Someone else's id is a conflict too: a receipt would hand over its verification code.
+        if stored.content_hash != digest or stored.reporter_id != reporter.pk:
             raise ReportConflict() from None
-        return IntakeResult(stored, stored.case, created=False)
+        # A retry gets the same answer as the first attempt, suggestions included.
+        return IntakeResult(stored, stored.case, created=False, duplicates=suggest_duplicates(stored.case))
     return IntakeResult(report, case, created=True, duplicates=suggest_duplicates(case))
 
 
@@ -207,7 +212,7 @@ def suggest_duplicates(case):
     point = case.point
     # A bounding box around the point lets the spatial index narrow the search first.
     dlat = DUPLICATE_RADIUS_M / 111_000
-    dlon = dlat / max(0.01, abs(__import__("math").cos(__import__("math").radians(point.y))))
+    dlon = dlat / max(0.01, abs(math.cos(math.radians(point.y))))
     box = Polygon.from_bbox((point.x - dlon, point.y - dlat, point.x + dlon, point.y + dlat))
     box.srid = 4326
     return list(

@@ -297,10 +297,10 @@ def reject_case(user, case, *, reason, expected_version=None):
 
 def merge_case(user, case, *, into, expected_version=None):
     """Fold a duplicate into an open case; its reports follow."""
-    if into.pk == case.pk:
-        raise InvalidInput(fields={"into": [_("A case cannot be merged into itself.")]})
 
     def body(case, member):
+        if into.pk == case.pk:
+            raise InvalidInput(fields={"into": [_("A case cannot be merged into itself.")]})
         target = Case.objects.visible_to(user).select_for_update().filter(pk=into.pk).first()
         if target is None or target.state not in OPEN_STATES:
             raise InvalidInput(fields={"into": [_("Only an open case you can see can take in another.")]})

@@ -298,3 +298,16 @@ def test_a_case_in_township_t2_is_not_seen_from_t1(world):
     assert list(Case.objects.visible_to(world.county_operator)) == [case]
     assert list(Case.objects.visible_to(world.gridworker)) == []
     assert list(Case.objects.visible_to(world.outsider)) == []
+
+
+def test_someone_elses_report_id_is_a_conflict(world):
+    data = report_data(world.neighbours)
+    intake.submit_report(world.gridworker, data)
+    with pytest.raises(ReportConflict):
+        intake.submit_report(world.committee, dict(data))
+
+
+def test_only_members_of_a_unit_may_report(world):
+    with pytest.raises(NotAllowed):
+        intake.submit_report(world.outsider, report_data(world.neighbours))
+    assert not Report.objects.exists()

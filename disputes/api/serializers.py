@@ -1,0 +1,640 @@
+"""Shapes in and out. Input serializers check types and sizes only; what is allowed is for the services.
+
+Parties' ID numbers and phones (and a report's contact phone) are masked for everyone but the
+case's handlers: the view puts `handler_of(case) -> bool` in the serializer context.
+"""
+
+import math
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from disputes import workflow
+from disputes.identity import mask
+from disputes.models import (
+    Agreement,
+    AuditEntry,
+    Case,
+    CaseRequest,
+    Category,
+    ConfirmationOutcome,
+    FollowUp,
+    Handling,
+    MediationSession,
+    MediationSource,
+    Party,
+    PartyRole,
+    Photo,
+    PhotoPurpose,
+    Report,
+    ReportPhoto,
+    ReportSource,
+    RequestKind,
+    Satisfaction,
+)
+from grid.models import Region, Unit, display_name
+
+# --- small pieces -----------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class DisplayNameField(serializers.Field):
+    """A user as people read it (family name first), never the account's other data."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return display_name(value)
+
+
+class CategoryRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["code", "name"]
+
+
+class UnitRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["code", "name"]
+
+
+class RegionRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["code", "name"]
+
+
+def _is_handler(serializer, case):
+    handler_of = serializer.context.get("handler_of")
+    return bool(handler_of and handler_of(case))
+
+
+def _now(serializer):
+    return serializer.context.get("now") or timezone.now()
+
+
+# --- categories -------------------------------------------------------------------------
+
+
+class CategoryNodeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.IntegerField()
+    kind = serializers.CharField()
+    default_grade = serializers.CharField()
+
+
+# The tree is recursive: children are nodes too (drf-spectacular renders this as a $ref to itself).
+CategoryNodeSerializer._declared_fields["children"] = CategoryNodeSerializer(many=True, read_only=True)
+
+
+# --- reports ----------------------------------------------------------------------------
+
+
+class PartyInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    role = serializers.ChoiceField(choices=PartyRole.choices, required=False)
+    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class PhotoRefSerializer(serializers.Serializer):
+    sha256 = serializers.CharField(max_length=64)
+    purpose = serializers.ChoiceField(choices=PhotoPurpose.choices, required=False)
+
+
+class ReportInputSerializer(serializers.Serializer):
+    """What a phone (or the hotline desk) sends. The id is made by the device, so retries are safe."""
+
+    id = serializers.UUIDField()
+    source = serializers.ChoiceField(choices=ReportSource.choices)
+    category = serializers.CharField(max_length=20, help_text=_("category code"))
+    description = serializers.CharField()
+    lon = serializers.FloatField(min_value=-180, max_value=180)
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    accuracy_m = serializers.FloatField(min_value=0, required=False, allow_null=True)
+    occurred_at = serializers.DateTimeField()
+    severity = serializers.IntegerField(required=False)
+    contact_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    contact_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    resolved_on_site = serializers.BooleanField(required=False)
+    on_site_result = serializers.CharField(required=False, allow_blank=True)
+    parties = PartyInputSerializer(many=True, required=False)
+    photos = PhotoRefSerializer(many=True, required=False)
+
+
+class CaseRefSerializer(serializers.ModelSerializer):
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+
+    class Meta:
+        model = Case
+        fields = ["id", "number", "state", "state_display", "version"]
+
+
+class ReportPhotoSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReportPhoto
+        fields = ["sha256", "purpose"]
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    category = CategoryRefSerializer(read_only=True)
+    region = RegionRefSerializer(read_only=True)
+    cell = serializers.CharField(source="cell.code", read_only=True, allow_null=True, default=None)
+    lon = serializers.FloatField(source="point.x", read_only=True)
+    lat = serializers.FloatField(source="point.y", read_only=True)
+    reporter = DisplayNameField()
+    contact_phone = serializers.SerializerMethodField()
+    photos = ReportPhotoSerializer(many=True, read_only=True)
+    case = CaseRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "source",
+            "category",
+            "description",
+            "lon",
+            "lat",
+            "accuracy_m",
+            "cell",
+            "region",
+            "occurred_at",
+            "received_at",
+            "reporter",
+            "contact_name",
+            "contact_phone",
+            "severity",
+            "resolved_on_site",
+            "on_site_result",
+            "photos",
+            "case",
+        ]
+
+    def get_contact_phone(self, report) -> str:
+        if report.case is not None and _is_handler(self, report.case):
+            return report.contact_phone
+        return mask(report.contact_phone)
+
+
+class ReceiptCaseSerializer(CaseRefSerializer):
+    """The reporter's receipt: the number and code to give the resident for look-ups."""
+
+    class Meta(CaseRefSerializer.Meta):
+        fields = [*CaseRefSerializer.Meta.fields, "verification_code", "created_at", "due_at"]
+
+
+class DuplicateSerializer(serializers.ModelSerializer):
+    distance_m = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = ["id", "number", "state", "distance_m", "created_at"]
+
+    def get_distance_m(self, case) -> float | None:
+        origin = self.context.get("origin")
+        if origin is None:
+            return None
+        return round(_metres(origin, case.point), 1)
+
+
+def _metres(a, b):
+    """Great-circle distance between two WGS 84 points, for display."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (a.x, a.y, b.x, b.y))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
+
+
+class ReceiptSerializer(serializers.Serializer):
+    report = ReportSerializer()
+    case = ReceiptCaseSerializer()
+    duplicates = DuplicateSerializer(many=True)
+
+
+# --- cases ------------------------------------------------------------------------------
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    category = CategoryRefSerializer(read_only=True)
+    region = RegionRefSerializer(read_only=True)
+    current_unit = UnitRefSerializer(read_only=True)
+    handler = DisplayNameField()
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    lon = serializers.FloatField(source="point.x", read_only=True)
+    lat = serializers.FloatField(source="point.y", read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "category",
+            "grade",
+            "severity",
+            "state",
+            "state_display",
+            "handling",
+            "description",
+            "lon",
+            "lat",
+            "area_code",
+            "region",
+            "current_unit",
+            "handler",
+            "created_at",
+            "due_at",
+            "overdue",
+            "version",
+        ]
+
+    def get_overdue(self, case) -> bool:
+        return case.is_overdue(_now(self))
+
+
+class CaseGeoSerializer(GeoFeatureModelSerializer):
+    """A map layer: one point feature per case, with what a marker needs."""
+
+    category = serializers.CharField(source="category.code", read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        geo_field = "point"
+        fields = ["id", "number", "kind", "category", "grade", "severity", "state", "due_at", "overdue"]
+
+    def get_overdue(self, case) -> bool:
+        return case.is_overdue(_now(self))
+
+
+class PartySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Party
+        fields = ["id", "name", "role", "id_number", "phone", "address", "refuses_mediation"]
+
+    def to_representation(self, party):
+        data = super().to_representation(party)
+        if not _is_handler(self, party.case):
+            data["id_number"] = mask(party.id_number)
+            data["phone"] = mask(party.phone)
+        return data
+
+
+class CaseReportSerializer(serializers.ModelSerializer):
+    reporter = DisplayNameField()
+    contact_phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "source",
+            "received_at",
+            "occurred_at",
+            "reporter",
+            "description",
+            "contact_name",
+            "contact_phone",
+            "resolved_on_site",
+            "on_site_result",
+        ]
+
+    def get_contact_phone(self, report) -> str:
+        return report.contact_phone if _is_handler(self, report.case) else mask(report.contact_phone)
+
+
+class ExpectedPhotoSerializer(serializers.Serializer):
+    sha256 = serializers.CharField()
+    purpose = serializers.CharField()
+    report = serializers.UUIDField()
+    received = serializers.BooleanField()
+    url = serializers.CharField(allow_null=True)
+
+
+class CasePhotosSerializer(serializers.Serializer):
+    expected = ExpectedPhotoSerializer(many=True)
+    missing = serializers.ListField(child=serializers.CharField())
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    mediators = serializers.SerializerMethodField()
+    recorded_by = DisplayNameField()
+
+    class Meta:
+        model = MediationSession
+        fields = ["id", "held_at", "place", "mediators", "attendees", "record", "recorded_by"]
+
+    def get_mediators(self, session) -> list[str]:
+        return [display_name(user) for user in session.mediators.all()]
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    mediator = DisplayNameField()
+    signed_parties = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    effective = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "id",
+            "facts",
+            "issues",
+            "responsibilities",
+            "terms",
+            "performance",
+            "perform_by",
+            "oral",
+            "mediator",
+            "signed_parties",
+            "signed_at",
+            "effective",
+            "confirmation_applied_on",
+            "confirmation_outcome",
+            "confirmation_decided_on",
+            "created_at",
+        ]
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    visited_by = DisplayNameField()
+
+    class Meta:
+        model = FollowUp
+        fields = ["id", "visited_at", "performed", "satisfaction", "notes", "visited_by"]
+
+
+class CaseRequestSerializer(serializers.ModelSerializer):
+    requested_by = DisplayNameField()
+    # A plain string in the schema: a second enum named "kind" would collide with the case's.
+    kind = serializers.CharField(read_only=True, help_text=" | ".join(RequestKind.values))
+
+    class Meta:
+        model = CaseRequest
+        fields = ["id", "kind", "reason", "days", "requested_by", "requested_at", "decision"]
+
+
+class TimelineSerializer(serializers.ModelSerializer):
+    actor = DisplayNameField()
+    unit = serializers.CharField(source="unit.name", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = AuditEntry
+        fields = ["seq", "at", "action", "from_state", "to_state", "actor", "unit", "details"]
+
+
+class CaseDetailSerializer(CaseListSerializer):
+    first_unit = UnitRefSerializer(read_only=True)
+    dispatcher_unit = UnitRefSerializer(read_only=True, allow_null=True)
+    cell = serializers.CharField(source="cell.code", read_only=True, allow_null=True, default=None)
+    merged_into = serializers.CharField(source="merged_into.number", read_only=True, allow_null=True, default=None)
+    parties = PartySerializer(many=True, read_only=True)
+    reports = CaseReportSerializer(many=True, read_only=True)
+    photos = serializers.SerializerMethodField()
+    sessions = SessionSerializer(many=True, read_only=True)
+    agreement = serializers.SerializerMethodField()
+    follow_ups = FollowUpSerializer(many=True, read_only=True)
+    pending_requests = CaseRequestSerializer(many=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+    timeline = TimelineSerializer(many=True, read_only=True)
+
+    class Meta(CaseListSerializer.Meta):
+        fields = [
+            *CaseListSerializer.Meta.fields,
+            "cell",
+            "first_unit",
+            "dispatcher_unit",
+            "stage",
+            "stage_started_at",
+            "mediation_source",
+            "rights_notice_at",
+            "mediation_due_on",
+            "reason",
+            "merged_into",
+            "rework_count",
+            "resident_rating",
+            "accepted_at",
+            "resolved_at",
+            "closed_at",
+            "parties",
+            "reports",
+            "photos",
+            "sessions",
+            "agreement",
+            "follow_ups",
+            "pending_requests",
+            "allowed_actions",
+            "timeline",
+        ]
+
+    @extend_schema_field(CasePhotosSerializer)
+    def get_photos(self, case):
+        """The photos the reports announced, and which of them have not been uploaded yet."""
+        expected = [photo for report in case.reports.all() for photo in report.photos.all()]
+        stored = {}
+        if expected:
+            hashes = {photo.sha256 for photo in expected}
+            stored = {photo.sha256: photo for photo in Photo.objects.filter(sha256__in=hashes)}
+        rows = [
+            {
+                "sha256": photo.sha256,
+                "purpose": photo.purpose,
+                "report": photo.report_id,
+                "received": photo.sha256 in stored,
+                "url": stored[photo.sha256].public.url
+                if photo.sha256 in stored and stored[photo.sha256].public
+                else None,
+            }
+            for photo in expected
+        ]
+        missing = sorted({row["sha256"] for row in rows if not row["received"]})
+        return CasePhotosSerializer({"expected": rows, "missing": missing}).data
+
+    @extend_schema_field(AgreementSerializer(allow_null=True))
+    def get_agreement(self, case):
+        agreement = getattr(case, "agreement", None)
+        return AgreementSerializer(agreement, context=self.context).data if agreement is not None else None
+
+    def get_allowed_actions(self, case) -> list[str]:
+        request = self.context.get("request")
+        return workflow.allowed_actions(request.user, case) if request is not None else []
+
+
+# --- acts on a case ---------------------------------------------------------------------
+
+
+class ActSerializer(serializers.Serializer):
+    """Every act names the version of the case the client saw (or sends it as If-Match)."""
+
+    version = serializers.IntegerField(
+        min_value=1, required=False, help_text=_("the case version you saw; or send it as an If-Match header")
+    )
+
+
+class NoteSerializer(ActSerializer):
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class AcceptSerializer(NoteSerializer):
+    handling = serializers.ChoiceField(choices=Handling.choices, required=False)
+
+
+class ReasonSerializer(ActSerializer):
+    reason = serializers.CharField()
+
+
+class MergeSerializer(ActSerializer):
+    into = serializers.IntegerField(help_text=_("id of the open case that takes this one in"))
+
+    def validate_into(self, value):
+        user = self.context["request"].user
+        case = Case.objects.visible_to(user).filter(pk=value).first()
+        if case is None:
+            raise serializers.ValidationError(_("Choose a case you can see."))
+        return case
+
+
+class DispatchSerializer(NoteSerializer):
+    unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all(), help_text=_("unit code"))
+    handling = serializers.ChoiceField(choices=Handling.choices, required=False)
+
+
+class MaterialsSerializer(ActSerializer):
+    items = serializers.ListField(child=serializers.CharField(max_length=200), allow_empty=False)
+
+
+class ExtensionSerializer(ActSerializer):
+    days = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class ResolveSerializer(ActSerializer):
+    result = serializers.CharField()
+
+
+class VerifySerializer(NoteSerializer):
+    passed = serializers.BooleanField()
+
+
+class AddPartySerializer(ActSerializer, PartyInputSerializer):
+    role = serializers.ChoiceField(choices=PartyRole.choices)
+    refuses_mediation = serializers.BooleanField(required=False)
+
+
+class RegisterMediationSerializer(ActSerializer):
+    source = serializers.ChoiceField(choices=MediationSource.choices)
+    rights_notice_acknowledged = serializers.BooleanField()
+
+
+class SessionInputSerializer(ActSerializer):
+    held_at = serializers.DateTimeField()
+    place = serializers.CharField(max_length=200)
+    mediators = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=get_user_model().objects.filter(is_active=True)
+    )
+    attendees = serializers.CharField()
+    record = serializers.CharField()
+
+    def validate(self, attrs):
+        attrs.setdefault("mediators", [])  # none named: the service takes the recording mediator
+        return attrs
+
+
+class AgreementInputSerializer(ActSerializer):
+    facts = serializers.CharField()
+    issues = serializers.CharField()
+    responsibilities = serializers.CharField()
+    terms = serializers.CharField()
+    performance = serializers.CharField()
+    perform_by = serializers.DateField()
+    oral = serializers.BooleanField(required=False)
+
+
+class SignSerializer(ActSerializer):
+    party_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    signed_at = serializers.DateTimeField(required=False)
+
+
+class ExtendMediationSerializer(ActSerializer):
+    days = serializers.IntegerField(min_value=1)
+    consent_note = serializers.CharField()
+
+
+class ConfirmationSerializer(ActSerializer):
+    applied_on = serializers.DateField(required=False)
+    outcome = serializers.ChoiceField(
+        choices=[ConfirmationOutcome.CONFIRMED, ConfirmationOutcome.REFUSED], required=False
+    )
+    decided_on = serializers.DateField(required=False)
+
+
+class FollowUpInputSerializer(ActSerializer):
+    performed = serializers.BooleanField()
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class DecideSerializer(NoteSerializer):
+    approve = serializers.BooleanField()
+
+
+# --- residents --------------------------------------------------------------------------
+
+
+class PublicTimelineSerializer(serializers.ModelSerializer):
+    """What happened and when, never who: no names, units or details reach a resident's screen."""
+
+    class Meta:
+        model = AuditEntry
+        fields = ["action", "at", "from_state", "to_state"]
+
+
+class PublicCaseSerializer(serializers.ModelSerializer):
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    category = serializers.CharField(source="category.name", read_only=True)
+    rated = serializers.SerializerMethodField()
+    timeline = PublicTimelineSerializer(source="audit", many=True, read_only=True)
+
+    class Meta:
+        model = Case
+        fields = ["number", "state", "state_display", "category", "created_at", "closed_at", "rated", "timeline"]
+
+    def get_rated(self, case) -> bool:
+        return bool(case.resident_rating)
+
+
+class RatingSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=8)
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+
+
+# --- photos -----------------------------------------------------------------------------
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+def _public_url(photo):
+    return photo.public.url if photo is not None and photo.public else None
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Photo
+        fields = ["sha256", "content_type", "size", "width", "height", "url", "uploaded_at"]
+
+    def get_url(self, photo) -> str | None:
+        return _public_url(photo)

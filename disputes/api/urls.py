@@ -1,0 +1,24 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("reports", views.ReportViewSet, basename="report")
+router.register("cases", views.CaseViewSet, basename="case")
+
+urlpatterns = [
+    # Before the router, so that "geojson" is never read as a case id.
+    path("cases/geojson/", views.CaseGeoJSONView.as_view(), name="case-geojson"),
+    path("cases/<int:pk>/agreement/print/", views.AgreementDocumentView.as_view(), name="agreement-print"),
+    path("cases/<int:pk>/agreement/pdf/", views.AgreementDocumentView.as_view(pdf=True), name="agreement-pdf"),
+    path("requests/<int:pk>/decide/", views.RequestDecideView.as_view(), name="request-decide"),
+    path("categories/", views.CategoryTreeView.as_view(), name="categories"),
+    path("photos/", views.PhotoUploadView.as_view(), name="photos"),
+    path("public/cases/<str:number>/", views.PublicCaseView.as_view(), name="public-case"),
+    path("public/cases/<str:number>/rating/", views.PublicRatingView.as_view(), name="public-rating"),
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    *router.urls,
+]

@@ -1,0 +1,511 @@
+"""Thin views: check the shape, find the case among those the user may see, call the service.
+
+A case outside the user's jurisdiction is 404 (its existence does not leak); a visible case
+the user may not act on is 403, raised by the service. Every act names the version of the
+case the client saw, and answers with the case as it is now.
+"""
+
+import hashlib
+import re
+
+from django.db.models import Prefetch, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+from rest_framework.views import APIView
+from rest_framework_gis.pagination import GeoJsonPagination
+
+from disputes import access, intake, workflow
+from disputes.errors import InvalidInput, NotAllowed, NotFound
+from disputes.models import AuditEntry, Case, CaseRequest, Category, Decision, FollowUp, MediationSession, Report
+
+from . import serializers as s
+from .filters import CaseFilter
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description=_("invalid input")),
+    401: OpenApiResponse(ErrorSerializer, description=_("not authenticated")),
+    403: OpenApiResponse(ErrorSerializer, description=_("not allowed")),
+    404: OpenApiResponse(ErrorSerializer, description=_("not found, or not in your jurisdiction")),
+    409: OpenApiResponse(ErrorSerializer, description=_("illegal transition, stale version or conflict")),
+}
+
+
+class Authenticated:
+    """Token first, so that an anonymous call is answered 401 with a `WWW-Authenticate: Token` challenge."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+
+
+class Pages(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class GeoPages(GeoJsonPagination):
+    page_size = 1000
+    max_page_size = 5000
+
+
+def handler_check(user):
+    """Whether `user` handles a case (sees parties unmasked), remembered per case for one response."""
+    known = {}
+
+    def handler_of(case):
+        if case.pk not in known:
+            known[case.pk] = access.is_handler(user, case)
+        return known[case.pk]
+
+    return handler_of
+
+
+# --- reports ----------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Your reports, and the reports of cases you can see")),
+    create=extend_schema(
+        summary=_("Submit a report (safe to retry with the same id)"),
+        request=s.ReportInputSerializer,
+        responses={
+            201: OpenApiResponse(s.ReceiptSerializer, description=_("stored; a case was opened")),
+            200: OpenApiResponse(s.ReceiptSerializer, description=_("a retry of a report already stored")),
+            400: ERRORS[400],
+            409: OpenApiResponse(ErrorSerializer, description=_("another report was stored under this id")),
+        },
+    ),
+)
+class ReportViewSet(Authenticated, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.ReportSerializer
+    pagination_class = Pages
+    filter_backends = []
+
+    def get_queryset(self):
+        user = self.request.user
+        visible = Case.objects.visible_to(user).values("pk")
+        return (
+            Report.objects.filter(Q(reporter=user) | Q(case__in=visible))
+            .select_related("category", "region", "cell", "reporter", "case")
+            .prefetch_related("photos")
+            .order_by("-received_at", "pk")
+        )
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "handler_of": handler_check(self.request.user)}
+
+    def create(self, request, *args, **kwargs):
+        data = s.ReportInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = intake.submit_report(request.user, data.validated_data)
+        report = self.get_queryset().get(pk=result.report.pk) if result.created else result.report
+        context = {**self.get_serializer_context(), "origin": result.case.point}
+        body = s.ReceiptSerializer(
+            {"report": report, "case": result.case, "duplicates": result.duplicates}, context=context
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+# --- cases ------------------------------------------------------------------------------
+
+
+def _list_queryset(user):
+    return (
+        Case.objects.visible_to(user)
+        .select_related("category", "region", "current_unit", "handler")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def _detail_queryset(user):
+    return (
+        Case.objects.visible_to(user)
+        .select_related(
+            "category",
+            "region",
+            "cell",
+            "current_unit",
+            "first_unit",
+            "dispatcher_unit",
+            "handler",
+            "merged_into",
+            "agreement__mediator",
+        )
+        .prefetch_related(
+            "parties",
+            Prefetch("reports", queryset=Report.objects.select_related("reporter").prefetch_related("photos")),
+            Prefetch("sessions", queryset=MediationSession.objects.select_related("recorded_by")),
+            "sessions__mediators",
+            "agreement__signed_parties",
+            Prefetch("follow_ups", queryset=FollowUp.objects.select_related("visited_by")),
+            Prefetch(
+                "requests",
+                queryset=CaseRequest.objects.filter(decision=Decision.PENDING).select_related("requested_by"),
+                to_attr="pending_requests",
+            ),
+            Prefetch("audit", queryset=AuditEntry.objects.select_related("actor", "unit"), to_attr="timeline"),
+        )
+    )
+
+
+def case_context(request):
+    return {"request": request, "handler_of": handler_check(request.user), "now": timezone.now()}
+
+
+def case_response(request, pk, missing=None):
+    """The case as the user now sees it, with its version as the ETag."""
+    case = _detail_queryset(request.user).filter(pk=pk).first()
+    if case is None:
+        if missing is not None:
+            raise missing()
+        # The act succeeded but moved the case out of the actor's sight (e.g. 退回 to the dispatcher).
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    response = Response(s.CaseDetailSerializer(case, context=case_context(request)).data)
+    response["ETag"] = f'"{case.version}"'
+    return response
+
+
+IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+
+
+def expected_version(request, values):
+    """The version the client saw: `version` in the body, else the If-Match header."""
+    version = values.pop("version", None)
+    if version is not None:
+        return version
+    header = request.headers.get("If-Match")
+    if header:
+        match = IF_MATCH.match(header)
+        if match:
+            return int(match.group(1))
+        raise serializers.ValidationError({"version": [_('If-Match must hold the case version, e.g. "3".')]})
+    raise serializers.ValidationError(
+        {"version": [_("Send the version of the case you saw, in the body or as an If-Match header.")]}
+    )
+
+
+ACT_RESPONSES = {
+    200: OpenApiResponse(s.CaseDetailSerializer, description=_("done; the case as it is now")),
+    204: OpenApiResponse(description=_("done; the case has left your jurisdiction")),
+    **ERRORS,
+}
+
+
+RESERVED = {"return", "dispatch"}
+
+
+def case_act(url_path, serializer_class, verb, summary):
+    """One POST endpoint that runs one workflow verb: validate the shape, then call the service."""
+
+    def act(self, request, pk=None):
+        case = self.visible_case(pk)
+        data = serializer_class(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        version = expected_version(request, values)
+        verb(request.user, case, **values, expected_version=version)
+        return case_response(request, case.pk)
+
+    # "dispatch" would shadow APIView.dispatch, "return" is a keyword: those get a trailing underscore.
+    act.__name__ = url_path.replace("-", "_") + ("_" if url_path in RESERVED else "")
+    act = extend_schema(summary=summary, request=serializer_class, responses=ACT_RESPONSES)(act)
+    return action(detail=True, methods=["post"], url_path=url_path, serializer_class=serializer_class)(act)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Cases in your jurisdiction"), responses={200: s.CaseListSerializer, 401: ERRORS[401]}
+    ),
+    retrieve=extend_schema(
+        summary=_("One case with its parties, records, allowed actions and timeline"),
+        responses={200: s.CaseDetailSerializer, 404: ERRORS[404]},
+    ),
+)
+class CaseViewSet(Authenticated, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    filterset_class = CaseFilter
+    pagination_class = Pages
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if self.action == "list":
+            return _list_queryset(self.request.user)
+        return _detail_queryset(self.request.user)
+
+    def get_serializer_class(self):
+        return s.CaseListSerializer if self.action == "list" else s.CaseDetailSerializer
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), **case_context(self.request)}
+
+    def retrieve(self, request, pk=None):
+        return case_response(request, pk, missing=NotFound)
+
+    def visible_case(self, pk):
+        return get_object_or_404(Case.objects.visible_to(self.request.user), pk=pk)
+
+    accept = case_act("accept", s.AcceptSerializer, workflow.accept_case, _("Accept (受理)"))
+    reject = case_act("reject", s.ReasonSerializer, workflow.reject_case, _("Reject, with a reason (不予受理)"))
+    merge = case_act("merge", s.MergeSerializer, workflow.merge_case, _("Merge into another open case"))
+    dispatch_ = case_act("dispatch", s.DispatchSerializer, workflow.dispatch_case, _("Dispatch to a unit (派遣)"))
+    return_ = case_act("return", s.ReasonSerializer, workflow.return_case, _("Return to the dispatcher (退回)"))
+    start = case_act("start", s.ActSerializer, workflow.start_case, _("Take the case up"))
+    request_materials = case_act(
+        "request-materials", s.MaterialsSerializer, workflow.request_materials, _("Ask for missing materials (补办)")
+    )
+    materials_received = case_act(
+        "materials-received", s.NoteSerializer, workflow.materials_received, _("The missing materials arrived")
+    )
+    request_extension = case_act(
+        "request-extension", s.ExtensionSerializer, workflow.request_extension, _("Ask for more time (延期)")
+    )
+    request_deferral = case_act(
+        "request-deferral", s.ReasonSerializer, workflow.request_deferral, _("Ask to put the case on hold (缓办)")
+    )
+    resume = case_act("resume", s.NoteSerializer, workflow.resume_case, _("End a deferral"))
+    resolve = case_act("resolve", s.ResolveSerializer, workflow.resolve_case, _("Report it done (办结)"))
+    verify = case_act("verify", s.VerifySerializer, workflow.verify_case, _("Verify the result (核查)"))
+    close = case_act("close", s.NoteSerializer, workflow.close_case, _("Close (结案)"))
+    parties = case_act("parties", s.AddPartySerializer, workflow.add_party, _("Add a party"))
+    register_mediation = case_act(
+        "register-mediation", s.RegisterMediationSerializer, workflow.register_mediation, _("Register the mediation")
+    )
+    sessions = case_act("sessions", s.SessionInputSerializer, workflow.record_session, _("Record a mediation session"))
+    agreement = case_act("agreement", s.AgreementInputSerializer, workflow.record_agreement, _("Record the agreement"))
+    sign_agreement = case_act(
+        "sign-agreement", s.SignSerializer, workflow.sign_agreement, _("Record parties' signatures")
+    )
+    extend_mediation = case_act(
+        "extend-mediation", s.ExtendMediationSerializer, workflow.extend_mediation, _("Extend the mediation")
+    )
+    confirmation = case_act(
+        "confirmation", s.ConfirmationSerializer, workflow.record_confirmation, _("Judicial confirmation (司法确认)")
+    )
+    follow_ups = case_act(
+        "follow-ups", s.FollowUpInputSerializer, workflow.record_follow_up, _("Record a follow-up (回访)")
+    )
+
+
+@extend_schema(summary=_("Cases in your jurisdiction as GeoJSON points"))
+class CaseGeoJSONView(Authenticated, generics.ListAPIView):
+    serializer_class = s.CaseGeoSerializer
+    filterset_class = CaseFilter
+    pagination_class = GeoPages
+
+    def get_queryset(self):
+        return Case.objects.visible_to(self.request.user).select_related("category").order_by("-created_at", "-pk")
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+
+class RequestDecideView(Authenticated, APIView):
+    serializer_class = s.DecideSerializer
+
+    @extend_schema(
+        summary=_("Approve or refuse an extension or deferral request"),
+        request=s.DecideSerializer,
+        responses=ACT_RESPONSES,
+    )
+    def post(self, request, pk):
+        visible = Case.objects.visible_to(request.user).values("pk")
+        case_request = get_object_or_404(CaseRequest.objects.select_related("case"), pk=pk, case__in=visible)
+        data = s.DecideSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        version = expected_version(request, values)
+        workflow.decide_request(request.user, case_request, **values, expected_version=version)
+        return case_response(request, case_request.case_id)
+
+
+# --- categories -------------------------------------------------------------------------
+
+
+class CategoryTreeView(Authenticated, APIView):
+    @extend_schema(summary=_("The active category tree"), responses=s.CategoryNodeSerializer(many=True))
+    def get(self, request):
+        nodes = {}
+        roots = []
+        for category in Category.objects.filter(active=True).order_by("level", "code"):
+            node = {
+                "code": category.code,
+                "name": category.name,
+                "level": category.level,
+                "kind": category.kind,
+                "default_grade": category.default_grade,
+                "children": [],
+            }
+            nodes[category.pk] = node
+            if category.parent_id is None:
+                roots.append(node)
+            elif category.parent_id in nodes:  # under an inactive parent, a category is hidden too
+                nodes[category.parent_id]["children"].append(node)
+        return Response(s.CategoryNodeSerializer(roots, many=True).data)
+
+
+# --- agreement documents ----------------------------------------------------------------
+
+
+class JSONErrors(DefaultContentNegotiation):
+    """A document view answers with the document, or with an error in JSON, whatever the Accept header."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return JSONRenderer(), JSONRenderer.media_type
+
+
+class AgreementDocumentView(Authenticated, APIView):
+    content_negotiation_class = JSONErrors
+    pdf = False
+
+    @extend_schema(
+        summary=_("The agreement (调解协议书) as a printable document"),
+        responses={
+            (200, "text/html"): OpenApiTypes.STR,
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            **{code: ERRORS[code] for code in (401, 403, 404)},
+        },
+    )
+    def get(self, request, pk):
+        case = get_object_or_404(Case.objects.visible_to(request.user).select_related("agreement"), pk=pk)
+        if not access.is_handler(request.user, case):
+            # The document carries the parties' ID numbers in full.
+            raise NotAllowed()
+        agreement = getattr(case, "agreement", None)
+        if agreement is None:
+            raise NotFound(_("This case has no agreement yet."))
+        from disputes import documents
+
+        if self.pdf:
+            response = HttpResponse(documents.agreement_pdf(agreement), content_type="application/pdf")
+            response["Content-Disposition"] = f'inline; filename="agreement-{case.number}.pdf"'
+            return response
+        return HttpResponse(documents.agreement_html(agreement), content_type="text/html; charset=utf-8")
+
+
+# --- photos -----------------------------------------------------------------------------
+
+
+class PhotoUploadView(Authenticated, APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary=_("Upload a photo (stored once per content)"),
+        request={"multipart/form-data": s.PhotoUploadSerializer},
+        responses={
+            201: OpenApiResponse(s.PhotoSerializer, description=_("stored")),
+            200: OpenApiResponse(s.PhotoSerializer, description=_("already stored")),
+            400: ERRORS[400],
+            401: ERRORS[401],
+        },
+    )
+    def post(self, request):
+        data = s.PhotoUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        from disputes.photos import store_photo
+
+        try:
+            photo, created = store_photo(request.user, data.validated_data["file"])
+        except InvalidInput as error:
+            # The service names the image "photo"; here it arrives in the form field "file".
+            error.fields = {("file" if name == "photo" else name): value for name, value in error.fields.items()}
+            raise
+        return Response(
+            s.PhotoSerializer(photo).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+# --- residents --------------------------------------------------------------------------
+
+
+class ConfigurableRate:
+    """The rate from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope], else a safe default."""
+
+    default_rate = None
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or self.default_rate
+
+
+class ResidentThrottle(ConfigurableRate, AnonRateThrottle):
+    """Per address: look-ups and ratings without login."""
+
+    scope = "resident"
+    default_rate = "60/hour"
+
+
+class ResidentCaseThrottle(ConfigurableRate, SimpleRateThrottle):
+    """Per case number, whatever the address: guessing one case's 6-digit code takes years."""
+
+    scope = "resident_case"
+    default_rate = "20/hour"
+
+    def get_cache_key(self, request, view):
+        number = hashlib.sha256(str(view.kwargs.get("number", "")).encode()).hexdigest()[:32]
+        return self.cache_format % {"scope": self.scope, "ident": number}
+
+
+class LoginThrottle(ConfigurableRate, AnonRateThrottle):
+    scope = "login"
+    default_rate = "30/hour"
+
+
+class ResidentView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ResidentThrottle, ResidentCaseThrottle]
+
+
+class PublicCaseView(ResidentView):
+    @extend_schema(
+        summary=_("A resident looks up a case by its number and verification code"),
+        parameters=[OpenApiParameter("code", str, required=True, description=_("the 6-digit verification code"))],
+        responses={200: s.PublicCaseSerializer, 404: ERRORS[404], 429: ErrorSerializer},
+        auth=[],
+    )
+    def get(self, request, number):
+        case = workflow.find_for_resident(number, request.query_params.get("code"))
+        return Response(s.PublicCaseSerializer(case).data)
+
+
+class PublicRatingView(ResidentView):
+    @extend_schema(
+        summary=_("A resident rates the handling of a case, once"),
+        request=s.RatingSerializer,
+        responses={200: s.PublicCaseSerializer, 400: ERRORS[400], 404: ERRORS[404], 409: ERRORS[409]},
+        auth=[],
+    )
+    def post(self, request, number):
+        data = s.RatingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = workflow.rate_case(number, data.validated_data["code"], data.validated_data["satisfaction"])
+        return Response(s.PublicCaseSerializer(case).data)
+
+
+# --- tokens -----------------------------------------------------------------------------
+
+
+class TokenView(ObtainAuthToken):
+    """username/password → token, for the phone app."""
+
+    throttle_classes = [LoginThrottle]

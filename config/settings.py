@@ -161,6 +161,14 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
 LOGIN_URL = "admin:login"
 
+# Office hours for limits in working hours, e.g. "08:30-12:00,14:30-17:30".
+WORKING_HOURS = [tuple(period.split("-")) for period in envlist("WORKING_HOURS", ["08:30-12:00", "14:30-17:30"])]
+
+# Photos from phones: size and pixel limits, and the shared copy's longest side.
+PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+PHOTO_MAX_PIXELS = envint("PHOTO_MAX_PIXELS", 40_000_000)
+PHOTO_PUBLIC_MAX_SIDE = envint("PHOTO_PUBLIC_MAX_SIDE", 2048)
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", True)
@@ -175,6 +183,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "disputes.api.errors.exception_handler",
+    # Residents look cases up without logging in: slow down guessing of verification codes.
+    "DEFAULT_THROTTLE_RATES": {
+        "resident": env("THROTTLE_RESIDENT", "60/hour"),
+        "resident_case": env("THROTTLE_RESIDENT_CASE", "20/hour"),
+        "login": env("THROTTLE_LOGIN", "30/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "gridgov API",

@@ -10,6 +10,7 @@ Both backends use their spatial index: PostGIS's ST_Intersects applies the GiST
 index by itself; SpatiaLite needs its R*Tree virtual table queried explicitly.
 """
 
+import time
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import Point
@@ -70,15 +71,80 @@ def _covering(queryset, point):
     return queryset.filter(boundary__intersects=point)
 
 
+# The hot path (every report, every map click) is one hand-written query: the cell and its
+# three ancestors, no geometry sent back. The ORM spent more time building the query and
+# decoding unused boundaries than the database spent finding the cell (bench/locate.py).
+CELL_COLUMNS = ("id", "code", "name", "village_id", "kind", "households")
+REGION_COLUMNS = ("id", "code", "name", "level", "parent_id")
+_SELECT = (
+    "SELECT "
+    + ", ".join(f"c.{name}" for name in CELL_COLUMNS)
+    + ", "
+    + ", ".join(f"{alias}.{name}" for alias in ("v", "t", "k") for name in REGION_COLUMNS)
+    + " FROM grid_gridcell c JOIN grid_region v ON v.id = c.village_id"
+    " JOIN grid_region t ON t.id = v.parent_id JOIN grid_region k ON k.id = t.parent_id WHERE "
+)
+CELL_SQL = {
+    "postgresql": _SELECT + "ST_Intersects(c.boundary, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) ORDER BY c.code LIMIT 1",
+    "sqlite": _SELECT + "c.id IN (SELECT pkid FROM idx_grid_gridcell_boundary WHERE xmin <= %s AND xmax >= %s"
+    " AND ymin <= %s AND ymax >= %s) AND ST_Intersects(c.boundary, MakePoint(%s, %s, 4326)) = 1"
+    " ORDER BY c.code LIMIT 1",
+}
+
+
+def cell_query(lon, lat):
+    """The SQL and parameters of the cell look-up on this database."""
+    if connection.vendor == "postgresql":
+        return CELL_SQL["postgresql"], (lon, lat)
+    return CELL_SQL["sqlite"], (lon, lon, lat, lat, lon, lat)
+
+
+def _fetch_cell_row(lon, lat):
+    sql, params = cell_query(lon, lat)
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    # Django binds parameters on the client, so PostgreSQL would plan this join on every call;
+    # a prepared statement is planned once per connection (keep DB_CONN_MAX_AGE above 0).
+    import psycopg
+
+    connection.ensure_connection()
+    started = time.perf_counter()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        row = cursor.fetchone()
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql % params, "time": f"{time.perf_counter() - started:.3f}"})
+    return row
+
+
+def _chain_from_row(row):
+    alias = connection.alias
+    n_cell, n_region = len(CELL_COLUMNS), len(REGION_COLUMNS)
+    cell = GridCell.from_db(alias, CELL_COLUMNS, row[:n_cell])
+    village, township, county = (
+        Region.from_db(alias, REGION_COLUMNS, row[n_cell + i * n_region : n_cell + (i + 1) * n_region])
+        for i in range(3)
+    )
+    cell.village, village.parent, township.parent = village, township, county
+    return Location(cell=cell, village=village, township=township, county=county)
+
+
 def locate(lon, lat):
     """The Location of (lon, lat) in WGS 84, or OUTSIDE. Raises CoordinateError."""
     point = make_point(lon, lat)
-    cell = _covering(GridCell.objects.select_related("village__parent__parent"), point).order_by("code").first()
-    if cell is not None:
-        village = cell.village
-        return Location(cell=cell, village=village, township=village.parent, county=village.parent.parent)
+    row = _fetch_cell_row(point.x, point.y)
+    if row is not None:
+        return _chain_from_row(row)
 
-    regions = list(_covering(Region.objects.select_related("parent__parent"), point))
+    # Rare: a point in a region that no cell covers. The ORM is fine here; the boundaries
+    # are deferred because nobody reads them and decoding them is what costs.
+    regions = list(
+        _covering(Region.objects.select_related("parent__parent"), point).defer(
+            "boundary", "parent__boundary", "parent__parent__boundary"
+        )
+    )
     if not regions:
         return OUTSIDE
     depth = {RegionLevel.VILLAGE: 0, RegionLevel.TOWNSHIP: 1, RegionLevel.COUNTY: 2}

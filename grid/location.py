@@ -71,25 +71,22 @@ def _covering(queryset, point):
     return queryset.filter(boundary__intersects=point)
 
 
-# The hot path (every report, every map click) is one hand-written query: the cell and its
-# three ancestors, no geometry sent back. The ORM spent more time building the query and
-# decoding unused boundaries than the database spent finding the cell (bench/locate.py).
+# The hot path (every report, every map click) asks the database one small question: which
+# cell holds the point. A join to the three ancestors cost PostgreSQL more to plan than to
+# run, and the ORM spent more time building queries and decoding unused boundaries than the
+# database spent finding the cell (bench/locate.py). The ancestors come from a per-process
+# cache of the regions (without boundaries), refreshed when a region is saved or deleted in
+# this process and at most REGION_CACHE_SECONDS old for changes made by other processes.
 CELL_COLUMNS = ("id", "code", "name", "village_id", "kind", "households")
-REGION_COLUMNS = ("id", "code", "name", "level", "parent_id")
-_SELECT = (
-    "SELECT "
-    + ", ".join(f"c.{name}" for name in CELL_COLUMNS)
-    + ", "
-    + ", ".join(f"{alias}.{name}" for alias in ("v", "t", "k") for name in REGION_COLUMNS)
-    + " FROM grid_gridcell c JOIN grid_region v ON v.id = c.village_id"
-    " JOIN grid_region t ON t.id = v.parent_id JOIN grid_region k ON k.id = t.parent_id WHERE "
-)
+_SELECT = f"SELECT {', '.join(CELL_COLUMNS)} FROM grid_gridcell WHERE "
 CELL_SQL = {
-    "postgresql": _SELECT + "ST_Intersects(c.boundary, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) ORDER BY c.code LIMIT 1",
-    "sqlite": _SELECT + "c.id IN (SELECT pkid FROM idx_grid_gridcell_boundary WHERE xmin <= %s AND xmax >= %s"
-    " AND ymin <= %s AND ymax >= %s) AND ST_Intersects(c.boundary, MakePoint(%s, %s, 4326)) = 1"
-    " ORDER BY c.code LIMIT 1",
+    "postgresql": _SELECT + "ST_Intersects(boundary, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) ORDER BY code LIMIT 1",
+    "sqlite": _SELECT + "id IN (SELECT pkid FROM idx_grid_gridcell_boundary WHERE xmin <= %s AND xmax >= %s"
+    " AND ymin <= %s AND ymax >= %s) AND ST_Intersects(boundary, MakePoint(%s, %s, 4326)) = 1"
+    " ORDER BY code LIMIT 1",
 }
+REGION_CACHE_SECONDS = 300
+_region_cache = {}
 
 
 def cell_query(lon, lat):
@@ -99,44 +96,41 @@ def cell_query(lon, lat):
     return CELL_SQL["sqlite"], (lon, lon, lat, lat, lon, lat)
 
 
-def _fetch_cell_row(lon, lat):
+def forget_regions(**kwargs):
+    """Drop the cached regions (connected to Region's post_save and post_delete)."""
+    _region_cache.clear()
+
+
+def _region(pk):
+    key = (connection.alias, connection.settings_dict["NAME"])
+    cached = _region_cache.get(key)
+    if cached is None or cached[0] < time.monotonic() - REGION_CACHE_SECONDS or pk not in cached[1]:
+        regions = {region.pk: region for region in Region.objects.defer("boundary")}
+        for region in regions.values():
+            region.parent = regions.get(region.parent_id)
+        cached = _region_cache[key] = (time.monotonic(), regions)
+    return cached[1][pk]
+
+
+def _find_cell(lon, lat):
     sql, params = cell_query(lon, lat)
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()
-    # Django binds parameters on the client, so PostgreSQL would plan this join on every call;
-    # a prepared statement is planned once per connection (keep DB_CONN_MAX_AGE above 0).
-    import psycopg
-
-    connection.ensure_connection()
-    started = time.perf_counter()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         row = cursor.fetchone()
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": sql % params, "time": f"{time.perf_counter() - started:.3f}"})
-    return row
-
-
-def _chain_from_row(row):
-    alias = connection.alias
-    n_cell, n_region = len(CELL_COLUMNS), len(REGION_COLUMNS)
-    cell = GridCell.from_db(alias, CELL_COLUMNS, row[:n_cell])
-    village, township, county = (
-        Region.from_db(alias, REGION_COLUMNS, row[n_cell + i * n_region : n_cell + (i + 1) * n_region])
-        for i in range(3)
-    )
-    cell.village, village.parent, township.parent = village, township, county
-    return Location(cell=cell, village=village, township=township, county=county)
+    if row is None:
+        return None
+    cell = GridCell.from_db(connection.alias, CELL_COLUMNS, row)
+    cell.village = _region(cell.village_id)
+    return cell
 
 
 def locate(lon, lat):
     """The Location of (lon, lat) in WGS 84, or OUTSIDE. Raises CoordinateError."""
     point = make_point(lon, lat)
-    row = _fetch_cell_row(point.x, point.y)
-    if row is not None:
-        return _chain_from_row(row)
+    cell = _find_cell(point.x, point.y)
+    if cell is not None:
+        village = cell.village
+        return Location(cell=cell, village=village, township=village.parent, county=village.parent.parent)
 
     # Rare: a point in a region that no cell covers. The ORM is fine here; the boundaries
     # are deferred because nobody reads them and decoding them is what costs.

@@ -31,7 +31,12 @@ class RegionQuerySet(models.QuerySet):
 class Region(models.Model):
     """An administrative area: county (县), township (乡镇) or village (村/社区)."""
 
-    code = models.CharField(_("area code"), max_length=12, unique=True, help_text=_("12-digit statistical area code (6- and 9-digit codes are padded with zeros)"))
+    code = models.CharField(
+        _("area code"),
+        max_length=12,
+        unique=True,
+        help_text=_("12-digit statistical area code (shorter codes are padded with zeros)"),
+    )
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=10, choices=RegionLevel.choices, db_index=True)
     parent = models.ForeignKey(
@@ -217,7 +222,7 @@ class Unit(models.Model):
         if self.kind and self.region_id and self.region.level != self.level:
             raise ValidationError(
                 {
-                    "region": _("Unit kind “%(kind)s” serves level “%(level)s”, but %(region)s is at level “%(actual)s”.")
+                    "region": _("Unit kind “%(kind)s” serves level “%(level)s”; %(region)s is at level “%(actual)s”.")
                     % {
                         "kind": UnitKind(self.kind).label,
                         "level": RegionLevel(self.level).label,

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             name='Region',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='12-digit statistical area code (6- and 9-digit codes are padded with zeros)', max_length=12, unique=True, verbose_name='area code')),
+                ('code', models.CharField(help_text='12-digit statistical area code (shorter codes are padded with zeros)', max_length=12, unique=True, verbose_name='area code')),
                 ('name', models.CharField(max_length=100, verbose_name='name')),
                 ('level', models.CharField(choices=[('county', 'county'), ('township', 'township'), ('village', 'village')], db_index=True, max_length=10, verbose_name='level')),
                 ('boundary', django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326, verbose_name='boundary')),

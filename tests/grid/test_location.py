@@ -178,10 +178,20 @@ def test_coordinates_out_of_range_or_not_numbers_are_refused(lon, lat):
 
 
 def test_a_found_cell_costs_one_query(county, django_assert_num_queries):
+    grid.locate(114.8, 41.5)  # the first look-up in a process loads the regions
     with django_assert_num_queries(1):
         location = grid.locate(114.2, 41.5)
         # The chain comes with the cell: no further queries to reach the county.
         assert location.county.code == county["county"].code
+        assert location.township.name == "长顺镇"
+
+
+def test_a_renamed_region_is_seen_at_once(county):
+    assert grid.locate(114.2, 41.5).village.name == "东沟村"
+    village = county["v1"]
+    village.name = "东沟新村"
+    village.save()
+    assert grid.locate(114.2, 41.5).village.name == "东沟新村"
 
 
 def test_the_cell_query_goes_through_the_spatial_index(county):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from grid.models import Unit, UnitKind
 
-from . import access, deadlines
+from . import access, deadlines, reference
 from .errors import IllegalTransition, InvalidInput, NotAllowed, NotFound, StaleCase
 from .models import (
     OPEN_STATES,
@@ -41,7 +41,6 @@ from .models import (
     RequestKind,
     Satisfaction,
     Stage,
-    StageLimit,
     SupplementNotice,
 )
 
@@ -164,18 +163,7 @@ def _require(value, field, message):
 
 def stage_limit(category, stage):
     """The (amount, unit) of `stage` for `category`, inherited up the category tree."""
-    limits = {}
-    node = category
-    chain = []
-    while node is not None:
-        chain.append(node.pk)
-        node = node.parent
-    for limit in StageLimit.objects.filter(category_id__in=chain, stage=stage):
-        limits[limit.category_id] = (limit.amount, limit.unit)
-    for pk in chain:
-        if pk in limits:
-            return limits[pk]
-    return DEFAULT_LIMITS[stage]
+    return reference.category_limit(category, stage) or DEFAULT_LIMITS[stage]
 
 
 def _pauses(case):
@@ -813,7 +801,7 @@ def initial_unit(region):
     }
     node = region
     while node is not None:
-        unit = Unit.objects.filter(region=node, kind=wanted[node.level], active=True).order_by("code").first()
+        unit = reference.unit_of(node, wanted[node.level])
         if unit is not None:
             return unit
         node = node.parent
@@ -824,7 +812,7 @@ def initial_unit(region):
 
 
 def open_case(report, place):
-    """Open the case for a freshly stored report (called by `intake.submit_report`, inside its transaction).
+    """Open the case for a report about to be stored (called by `intake.submit_report`, inside its transaction).
 
     A matter settled on the spot (即办件) opens as resolved, waiting for someone else to verify it.
     """
@@ -870,21 +858,20 @@ def open_case(report, place):
     case.save(force_insert=True)
     case.number = f"{timezone.localtime(now):%y%m%d}{case.pk:06d}"
     Case.objects.filter(pk=case.pk).update(number=case.number)
-    Party.objects.bulk_create(
-        [
-            Party(
-                case=case,
-                name=p.get("name", ""),
-                role=p.get("role") or PartyRole.APPLICANT,
-                id_number=(p.get("id_number") or "").upper(),
-                phone=p.get("phone") or "",
-                address=p.get("address") or "",
-            )
-            for p in report.parties
-        ]
-    )
-    report.case = case
-    Report.objects.filter(pk=report.pk).update(case=case)
+    if report.parties:
+        Party.objects.bulk_create(
+            [
+                Party(
+                    case=case,
+                    name=p.get("name", ""),
+                    role=p.get("role") or PartyRole.APPLICANT,
+                    id_number=(p.get("id_number") or "").upper(),
+                    phone=p.get("phone") or "",
+                    address=p.get("address") or "",
+                )
+                for p in report.parties
+            ]
+        )
     AuditEntry.objects.create(
         case=case,
         actor=report.reporter,

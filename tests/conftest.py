@@ -28,3 +28,13 @@ def audit_purge_permit(request):
     from disputes.models import AuditPurgePermit
 
     AuditPurgePermit.objects.create(reason="test teardown")
+
+
+@pytest.fixture(autouse=True)
+def fresh_reference_caches():
+    """Per-process caches must not carry rows from one test's (rolled back) database to the next."""
+    from disputes import reference
+    from grid.location import forget_regions
+
+    reference.forget()
+    forget_regions()

@@ -34,7 +34,9 @@ def test_loading_again_keeps_an_administrators_edits():
     category = Category.objects.get(code="11")
     category.name = "邻里矛盾"
     category.save()
-    StageLimit.objects.filter(category=category, stage="handle").update(amount=7)
+    limit = StageLimit.objects.get(category=category, stage="handle")
+    limit.amount = 7
+    limit.save()
     assert categories.load(Category, StageLimit) == 0
     assert Category.objects.get(code="11").name == "邻里矛盾"
     assert stage_limit(Category.objects.get(code="110101"), "handle") == (7, "working_days")

@@ -1,0 +1,79 @@
+"""Reference data every intake reads and administrators rarely change: categories with their
+time limits, and the units serving each region.
+
+Held per process, because at hundreds of reports a second the queries for them cost more than
+the report itself. A save or delete in this process clears it at once (see apps.py); changes
+made by other processes are picked up within CACHE_SECONDS.
+"""
+
+import threading
+import time
+
+from django.db import connection
+
+CACHE_SECONDS = 300
+_lock = threading.Lock()
+_cache = {}
+
+
+def forget(**kwargs):
+    with _lock:
+        _cache.clear()
+
+
+def _load(name, loader):
+    key = (name, connection.alias, connection.settings_dict["NAME"])
+    entry = _cache.get(key)
+    if entry is None or entry[0] < time.monotonic() - CACHE_SECONDS:
+        entry = (time.monotonic(), loader())
+        with _lock:
+            _cache[key] = entry
+    return entry[1]
+
+
+def _categories():
+    from .models import Category, StageLimit
+
+    by_pk = {category.pk: category for category in Category.objects.all()}
+    for category in by_pk.values():
+        category.parent = by_pk.get(category.parent_id)
+    own = {}
+    for limit in StageLimit.objects.all():
+        own.setdefault(limit.category_id, {})[limit.stage] = (limit.amount, limit.unit)
+    return {
+        "by_pk": by_pk,
+        "by_code": {category.code: category for category in by_pk.values()},
+        "limits": own,
+    }
+
+
+def active_category(code):
+    """The active category with this code, or None."""
+    category = _load("categories", _categories)["by_code"].get(str(code))
+    return category if category is not None and category.active else None
+
+
+def category_limit(category, stage):
+    """The (amount, unit) set for `stage` on `category` or its nearest ancestor, or None."""
+    data = _load("categories", _categories)
+    node = data["by_pk"].get(category.pk)
+    while node is not None:
+        limit = data["limits"].get(node.pk, {}).get(stage)
+        if limit is not None:
+            return limit
+        node = node.parent
+    return None
+
+
+def _units():
+    from grid.models import Unit
+
+    by_region_kind = {}
+    for unit in Unit.objects.filter(active=True).select_related("region").defer("region__boundary").order_by("code"):
+        by_region_kind.setdefault((unit.region_id, unit.kind), unit)
+    return by_region_kind
+
+
+def unit_of(region, kind):
+    """The first active unit (by code) of `kind` serving `region`, or None."""
+    return _load("units", _units).get((region.pk, kind))

@@ -120,7 +120,7 @@ class ReportViewSet(Authenticated, mixins.ListModelMixin, mixins.CreateModelMixi
         data = s.ReportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = intake.submit_report(request.user, data.validated_data)
-        report = self.get_queryset().get(pk=result.report.pk) if result.created else result.report
+        report = result.report
         context = {**self.get_serializer_context(), "origin": result.case.point}
         body = s.ReceiptSerializer(
             {"report": report, "case": result.case, "duplicates": result.duplicates}, context=context

@@ -120,6 +120,15 @@ ASGI_APPLICATION = "config.asgi.application"
 # spatialite:///path.sqlite3 (default) or postgis://user:pass@host:port/name
 DATABASE_URL = env("DATABASE_URL", f"spatialite:///{BASE_DIR / 'var' / 'gridgov.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 0))}
+# Under ASGI every request runs in its own thread, so persistent connections (CONN_MAX_AGE)
+# pile up until PostgreSQL refuses more: use a pool per process instead (DB_POOL_MAX_SIZE).
+if envint("DB_POOL_MAX_SIZE", 0) and DATABASES["default"]["ENGINE"] == "django.contrib.gis.db.backends.postgis":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": envint("DB_POOL_MIN_SIZE", 2),
+        "max_size": envint("DB_POOL_MAX_SIZE", 0),
+        "timeout": envint("DB_POOL_TIMEOUT", 10),
+    }
 if DATABASES["default"]["ENGINE"] == "django.contrib.gis.db.backends.spatialite":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)

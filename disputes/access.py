@@ -6,9 +6,9 @@ unit handling it now and the unit that first received it); centre operators and
 administrators everything in their unit's region. Everyone else sees nothing.
 """
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
-from grid.models import CELL_ROLES, Member, Role
+from grid.models import CELL_ROLES, GridCell, Member, Role
 
 NOTHING = Q(pk__in=[])
 UNIT_ROLES = {Role.MEDIATOR, Role.STAFF}
@@ -22,10 +22,12 @@ def memberships(user):
         return []
     cached = getattr(user, "_gridgov_memberships", None)
     if cached is None:
+        # Only codes and ids are needed: never the boundaries, which are large.
         cached = list(
             Member.objects.filter(user=user, active=True, unit__active=True)
             .select_related("unit__region")
-            .prefetch_related("cells")
+            .defer("unit__region__boundary")
+            .prefetch_related(Prefetch("cells", queryset=GridCell.objects.only("id", "code", "village_id")))
         )
         user._gridgov_memberships = cached
     return cached

@@ -109,6 +109,7 @@ class ReportViewSet(Authenticated, mixins.ListModelMixin, mixins.CreateModelMixi
         return (
             Report.objects.filter(Q(reporter=user) | Q(case__in=visible))
             .select_related("category", "region", "cell", "reporter", "case")
+            .defer("region__boundary", "cell__boundary")  # large, and never shown here
             .prefetch_related("photos")
             .order_by("-received_at", "pk")
         )
@@ -135,6 +136,7 @@ def _list_queryset(user):
     return (
         Case.objects.visible_to(user)
         .select_related("category", "region", "current_unit", "handler")
+        .defer("region__boundary")  # large, and never shown in a list
         .order_by("-created_at", "-pk")
     )
 
@@ -153,6 +155,7 @@ def _detail_queryset(user):
             "merged_into",
             "agreement__mediator",
         )
+        .defer("region__boundary", "cell__boundary")
         .prefetch_related(
             "parties",
             Prefetch("reports", queryset=Report.objects.select_related("reporter").prefetch_related("photos")),

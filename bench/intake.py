@@ -1,0 +1,228 @@
+"""Benchmark report intake end to end: HTTP → locate → insert → case → audit, on PostGIS.
+
+    .venv/bin/python bench/intake.py [--cells 100000] [--reports 2000] [--clients 1,8,32] [--servers 2]
+
+Uses the same generated county and database as bench/locate.py (gridgov_bench; generated on
+first use and kept), adds a village committee for every village and one gridworker with an
+API token, then starts `--servers` daphne processes (as production runs ASGI workers) on
+ports 8101… and drives POST /api/reports/ from client threads, each with its own keep-alive
+connection, spread over the servers. Every report is a new device-made UUID at a random
+point of the county, category 邻里纠纷. Printed per concurrency level: reports per second,
+p50/p90/p99/max latency, and a check that the database holds exactly the reports sent.
+"""
+
+import argparse
+import collections
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import locate as county_bench  # noqa: E402  (bench/locate.py: the generated county and its database)
+
+ROOT = HERE.parent
+PORT = 8101
+
+
+def prepare(cells, seed):
+    """The bench database with the county, its village committees and a gridworker. Returns the token."""
+    county = county_bench.County(cells, seed)
+    county_bench.create_database("postgis")
+    county_bench.configure_django("postgis")
+    county_bench.migrate()
+    if not county_bench.holds_county(county, cells):
+        county_bench.drop_database("postgis")
+        county_bench.create_database("postgis")
+        county_bench.migrate()
+        print(f"generating {cells:,} cells …")
+        county_bench.generate(county, seed)
+
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from grid.members import assign_member
+    from grid.models import GridCell, Region, Role, Unit, UnitKind
+
+    villages = Region.objects.filter(level="village").defer("boundary")
+    existing = set(Unit.objects.filter(kind=UnitKind.VILLAGE_COMMITTEE).values_list("region_id", flat=True))
+    Unit.objects.bulk_create(
+        [
+            Unit(code=f"{v.code}-vc", name=f"{v.name}村委会", kind=UnitKind.VILLAGE_COMMITTEE, region=v)
+            for v in villages
+            if v.pk not in existing
+        ]
+    )
+    user, _ = get_user_model().objects.get_or_create(username="bench-gridworker")
+    cell = GridCell.objects.defer("boundary").order_by("code").first()
+    committee = Unit.objects.get(region=cell.village_id, kind=UnitKind.VILLAGE_COMMITTEE)
+    assign_member(user, Role.GRIDWORKER, committee, [cell])
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key
+
+
+def start_servers(count):
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "gridgov-bench-not-a-secret",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DB_POOL_MAX_SIZE": "8",
+        "LOG_LEVEL": "ERROR",
+        "THROTTLE_LOGIN": "100000/hour",
+    }
+    daphne = str(Path(sys.executable).parent / "daphne")
+    servers = [
+        subprocess.Popen(
+            [daphne, "-p", str(PORT + i), "-b", "127.0.0.1", "config.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(ROOT / "bench" / "results" / f"intake-server-{i}.log", "w"),  # noqa: SIM115
+        )
+        for i in range(count)
+    ]
+    deadline = time.monotonic() + 30
+    for i in range(count):
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", PORT + i, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("the daphne servers did not start")
+            time.sleep(0.2)
+    return servers
+
+
+def body(rng):
+    x0, y0, x1, y1 = county_bench.EXTENT
+    return json.dumps(
+        {
+            "id": str(uuid.uuid4()),
+            "source": "app",
+            "category": "1101",
+            "description": "两户因宅前排水沟堵塞发生争吵",
+            "lon": round(rng.uniform(x0 + 0.001, x1 - 0.001), 6),
+            "lat": round(rng.uniform(y0 + 0.001, y1 - 0.001), 6),
+            "accuracy_m": 8.0,
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "severity": 2,
+        }
+    ).encode()
+
+
+def run_level(token, clients, reports, servers, seed):
+    """`clients` threads send `reports` reports in all; returns latencies (s), wall time and failures."""
+    per_client = [reports // clients + (1 if i < reports % clients else 0) for i in range(clients)]
+    latencies, failures = [], []
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+
+    def client(index):
+        rng = random.Random(seed * 1000 + index)
+        conn = http.client.HTTPConnection("127.0.0.1", PORT + index % servers, timeout=30)
+        headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+        mine = []
+        payloads = [body(rng) for _ in range(per_client[index])]
+        barrier.wait()
+        for payload in payloads:
+            started = time.perf_counter()
+            conn.request("POST", "/api/reports/", payload, headers)
+            response = conn.getresponse()
+            text = response.read().decode("utf-8", "replace")
+            mine.append(time.perf_counter() - started)
+            if response.status != 201:
+                with lock:
+                    failures.append((response.status, text[:300]))
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return latencies, time.perf_counter() - started, failures
+
+
+def pct(sorted_values, p):
+    return sorted_values[min(len(sorted_values) - 1, int(p / 100 * len(sorted_values)))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cells", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--reports", type=int, default=2000, help="reports per concurrency level")
+    parser.add_argument("--clients", default="1,8,32")
+    parser.add_argument("--servers", type=int, default=2, help="daphne processes (one per core)")
+    args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)
+
+    token = prepare(args.cells, args.seed)
+    from disputes.models import Report
+    from grid.models import GridCell
+
+    print(f"gridgov intake benchmark · PostGIS · {GridCell.objects.count():,} cells · {args.servers} daphne servers")
+    print(f"  machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
+    servers = start_servers(args.servers)
+    results = []
+    try:
+        run_level(token, 2, 100, args.servers, args.seed)  # warm up connections and caches
+        for clients in [int(c) for c in args.clients.split(",")]:
+            before = Report.objects.count()
+            latencies, wall, failures = run_level(token, clients, args.reports, args.servers, args.seed + clients)
+            stored = Report.objects.count() - before
+            latencies.sort()
+            row = {
+                "clients": clients,
+                "reports": len(latencies),
+                "per_second": len(latencies) / wall,
+                "p50_ms": pct(latencies, 50) * 1000,
+                "p90_ms": pct(latencies, 90) * 1000,
+                "p99_ms": pct(latencies, 99) * 1000,
+                "max_ms": latencies[-1] * 1000,
+                "mean_ms": statistics.fmean(latencies) * 1000,
+                "stored": stored,
+                "failures": len(failures),
+            }
+            if failures:
+                row["failure_statuses"] = dict(collections.Counter(status for status, _ in failures))
+                row["first_failure"] = failures[0][1]
+            results.append(row)
+            print(
+                f"  {clients:>3} clients: {row['per_second']:7.0f} reports/s   p50 {row['p50_ms']:6.1f} ms"
+                f"   p90 {row['p90_ms']:6.1f} ms   p99 {row['p99_ms']:6.1f} ms   max {row['max_ms']:6.1f} ms"
+                f"   stored {stored}/{len(latencies)}   failures {len(failures)}"
+            )
+            if failures:
+                print(f"      failures by status: {row['failure_statuses']}; first: {row['first_failure']}")
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=10)
+    out = ROOT / "bench" / "results" / f"intake-postgis-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"cells": args.cells, "servers": args.servers, "levels": results}, indent=2))
+    print(f"results: {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -4,11 +4,11 @@ append-only audit trail. State changes happen only in `disputes.workflow`."""
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grid.models import GridCell, Region, Unit
+from grid.models import GridCell, Region, Unit, UnitKind
 
 from .identity import validate_id_number
 
@@ -266,6 +266,10 @@ class Case(models.Model):
     stage_pauses = models.JSONField(_("pauses in this stage"), default=list, blank=True)
     due_at = models.DateTimeField(_("due at"), null=True, blank=True, db_index=True)
     paused_from = models.CharField(_("state before the pause"), max_length=20, choices=CaseState.choices, blank=True)
+    # The deadline sweeper's marks for the current stage (cleared when the stage changes), so
+    # that a warning or an escalation happens once however many sweepers run.
+    warned_at = models.DateTimeField(_("deadline warning sent at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("deadline breach handled at"), null=True, blank=True)
 
     mediation_source = models.CharField(
         _("mediation source"), max_length=12, choices=MediationSource.choices, blank=True
@@ -458,6 +462,96 @@ class AuditQuerySet(models.QuerySet):
 
     def delete(self):
         raise PermissionError("The audit log is append-only.")
+
+
+GRADE_ORDER = [Grade.GREEN, Grade.YELLOW, Grade.ORANGE, Grade.RED]
+
+
+class Capability(models.Model):
+    """Units of `unit_kind` can handle `category` (and its subcategories) up to `max_grade`."""
+
+    unit_kind = models.CharField(_("unit kind"), max_length=30, choices=UnitKind.choices)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="capabilities"
+    )
+    max_grade = models.CharField(_("up to grade"), max_length=10, choices=Grade.choices)
+
+    class Meta:
+        verbose_name = _("capability")
+        verbose_name_plural = _("capabilities")
+        ordering = ["category__code", "unit_kind"]
+        constraints = [models.UniqueConstraint(fields=["unit_kind", "category"], name="capability_unique")]
+
+    def __str__(self):
+        return f"{self.get_unit_kind_display()} · {self.category} · ≤ {self.get_max_grade_display()}"
+
+
+class Relation(models.TextChoices):
+    ESCALATES_TO = "escalates_to", _("escalates to")  # 上报
+    COOPERATES_WITH = "cooperates_with", _("cooperates with")  # 联动协作
+
+
+class LinkageEdge(models.Model):
+    """One link of the joint-linkage chain (联动链) between two units.
+
+    It applies to the listed categories (and their subcategories) and grades; empty lists
+    mean every category or every grade.
+    """
+
+    source = models.ForeignKey(Unit, verbose_name=_("from"), on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Unit, verbose_name=_("to"), on_delete=models.CASCADE, related_name="links_in")
+    relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices)
+    categories = models.ManyToManyField(Category, verbose_name=_("categories"), blank=True, related_name="+")
+    grades = models.JSONField(_("grades"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("linkage edge")
+        verbose_name_plural = _("linkage chain")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "relation"], name="linkageedge_unique"),
+            models.CheckConstraint(condition=~Q(source=F("target")), name="linkageedge_not_a_loop"),
+        ]
+
+    def __str__(self):
+        return f"{self.source} → {self.target} ({self.get_relation_display()})"
+
+    def clean(self):
+        unknown = [grade for grade in self.grades or [] if grade not in Grade.values]
+        if unknown:
+            raise ValidationError({"grades": _("Unknown grades: %(grades)s.") % {"grades": ", ".join(unknown)}})
+
+
+class LinkageVersion(models.Model):
+    """One row whose number goes up whenever the chain's data changes, so that every process
+    rebuilds its cached graph (see disputes.linkage)."""
+
+    number = models.BigIntegerField(default=0)
+
+
+class JointTask(models.Model):
+    """联办: one summoned unit's part of a jointly handled case (「中心吹哨、部门报到」)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="joint_tasks")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="joint_tasks")
+    instructions = models.TextField(_("instructions"), blank=True)
+    summoned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    summoned_at = models.DateTimeField(_("summoned at"), default=timezone.now)
+    due_at = models.DateTimeField(_("due at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answer = models.TextField(_("answer"), blank=True)
+
+    class Meta:
+        verbose_name = _("joint task")
+        verbose_name_plural = _("joint tasks")
+        ordering = ["summoned_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "unit"], condition=Q(answered_at__isnull=True), name="jointtask_one_open_per_unit"
+            )
+        ]
 
 
 class AuditPurgePermit(models.Model):

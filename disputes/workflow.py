@@ -106,6 +106,10 @@ RULES = {
         {S.IN_PROGRESS, S.RESOLVED, S.VERIFIED, S.CLOSED}, "handler", "first_unit", "supervisor"
     ),
     "record_follow_up": _rule({S.RESOLVED, S.VERIFIED, S.CLOSED}, "handler", "first_unit", "supervisor"),
+    # The linkage chain (disputes/escalation.py, disputes/grading.py).
+    "escalate": _rule({S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS}, "handler", "supervisor"),
+    "summon": _rule({S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS}, "supervisor"),
+    "regrade": _rule({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS}, "supervisor"),
 }
 
 _WHO = {
@@ -201,26 +205,38 @@ def _enter_state(case, new_state, now, changes):
         if stage == case.stage:
             return
     if stage != case.stage:
-        changes["stage"] = stage
-        changes["stage_started_at"] = now if stage else None
-        changes["stage_pauses"] = []
-        if stage:
-            amount, unit = stage_limit(case.category, stage)
-            changes["stage_limit"] = {"amount": amount, "unit": unit}
-        else:
-            changes["stage_limit"] = {}
+        _start_stage(case, stage, now, changes)
 
 
-def _apply(case, actor, member, action, *, to_state=None, changes=None, details=None, now=None):
-    """Write `changes` (and the move to `to_state`) if nobody changed the case meanwhile."""
+def _start_stage(case, stage, now, changes):
+    """A fresh clock for `stage` (None: no clock), with the sweeper's marks cleared."""
+    changes["stage"] = stage
+    changes["stage_started_at"] = now if stage else None
+    changes["stage_pauses"] = []
+    changes["warned_at"] = changes["breached_at"] = None
+    if stage:
+        amount, unit = stage_limit(case.category, stage)
+        changes["stage_limit"] = {"amount": amount, "unit": unit}
+    else:
+        changes["stage_limit"] = {}
+
+
+def _apply(case, actor, member, action, *, to_state=None, changes=None, details=None, now=None, restart_clock=False):
+    """Write `changes` (and the move to `to_state`) if nobody changed the case meanwhile.
+
+    `restart_clock` gives the (new) state's stage a fresh deadline even when the state stays
+    the same, as when a case is escalated to another unit.
+    """
     now = now or timezone.now()
     changes = dict(changes or {})
     from_state = case.state
     if to_state is not None and to_state != case.state:
         _enter_state(case, to_state, now, changes)
+    if restart_clock:
+        _start_stage(case, STATE_STAGE.get(changes.get("state", case.state)), now, changes)
     for field, value in changes.items():
         setattr(case, field, value)
-    if "state" in changes or "stage_pauses" in changes or "stage_limit" in changes:
+    if "state" in changes or "stage_pauses" in changes or "stage_limit" in changes or "stage_started_at" in changes:
         case.due_at = changes["due_at"] = compute_due(case)
     updated = Case.objects.filter(pk=case.pk, version=case.version).update(version=F("version") + 1, **changes)
     if updated != 1:

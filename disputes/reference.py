@@ -68,12 +68,18 @@ def category_limit(category, stage):
 def _units():
     from grid.models import Unit
 
-    by_region_kind = {}
+    by_region_kind, by_pk = {}, {}
     for unit in Unit.objects.filter(active=True).select_related("region").defer("region__boundary").order_by("code"):
         by_region_kind.setdefault((unit.region_id, unit.kind), unit)
-    return by_region_kind
+        by_pk[unit.pk] = unit
+    return {"by_region_kind": by_region_kind, "by_pk": by_pk}
 
 
 def unit_of(region, kind):
     """The first active unit (by code) of `kind` serving `region`, or None."""
-    return _load("units", _units).get((region.pk, kind))
+    return _load("units", _units)["by_region_kind"].get((region.pk, kind))
+
+
+def unit(pk):
+    """The active unit with this id, or None."""
+    return _load("units", _units)["by_pk"].get(pk)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from grid.models import Unit, UnitKind
 
-from . import access, deadlines, reference
+from . import access, deadlines, linkage, reference
 from .errors import IllegalTransition, InvalidInput, NotAllowed, NotFound, StaleCase
 from .models import (
     OPEN_STATES,
@@ -809,7 +809,7 @@ def _full_clean(instance):
 
 
 def initial_unit(region):
-    """Until the linkage chain routes cases: the village committee, else the nearest centre above."""
+    """Where a case goes when the chain has a gap: the village committee, else the nearest centre above."""
     wanted = {
         "village": UnitKind.VILLAGE_COMMITTEE,
         "township": UnitKind.TOWNSHIP_CENTRE,
@@ -833,17 +833,26 @@ def open_case(report, place):
     A matter settled on the spot (即办件) opens as resolved, waiting for someone else to verify it.
     """
     region = place.village or place.township or place.county
-    unit = initial_unit(region)
+    category = report.category
+    grade = category.default_grade
+    # 小事不出村、大事不出乡: the lowest capable unit on the place's chain takes it.
+    routed = linkage.route(linkage.current(), region.pk, category.pk, grade)
+    unit = reference.unit(routed.unit) if routed.found else None
+    routing = {"path": [step.code for step in map(reference.unit, routed.path) if step]}
+    if unit is None:
+        # A gap in the chain must not lose the report: the nearest centre takes it, and the
+        # gap is on record for the administrator (check_linkage lists it too).
+        unit = initial_unit(region)
+        routing = {"gap": routed.reason}
     if unit is None:
         raise InvalidInput(
             _("No unit serves %(region)s yet: ask the administrator to set up its units.") % {"region": region.name}
         )
-    category = report.category
     now = report.received_at
     case = Case(
         kind=category.kind,
         category=category,
-        grade=category.default_grade,
+        grade=grade,
         severity=report.severity,
         description=report.description,
         point=report.point,
@@ -895,7 +904,14 @@ def open_case(report, place):
         action="report_received",
         from_state="",
         to_state=case.state,
-        details={"report": str(report.pk), "source": report.source, "on_site": report.resolved_on_site},
+        details={
+            "report": str(report.pk),
+            "source": report.source,
+            "on_site": report.resolved_on_site,
+            "unit": unit.code,
+            "grade": grade,
+            **routing,
+        },
         at=now,
     )
     return case

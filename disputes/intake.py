@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 import grid
 from grid.location import CoordinateError
 
-from . import access, reference, workflow
+from . import access, grading, reference, workflow
 from .errors import InvalidInput, NotAllowed, ReportConflict
 from .models import OPEN_STATES, Case, CaseKind, Category, Party, PartyRole, PhotoPurpose, Report, ReportPhoto
 
@@ -109,7 +109,7 @@ def submit_report(reporter, data):
         with transaction.atomic():
             # The case first, so the report row goes in once, complete; if the id is taken,
             # the insert fails and the whole block (case included) rolls back.
-            case = workflow.open_case(report, location)
+            case = workflow.open_case(report, location, grade=grading.intake_grade(report))
             report.case = case
             report.save(force_insert=True)
             if photos:

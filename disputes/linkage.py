@@ -279,10 +279,13 @@ def escalation(linkage, unit_id, category_id, grade):
     if here["kind"] == COUNTY_CENTRE or not list(linkage.graph.successors(unit_id)):
         return Route(None, reason=_("The case is already at the top of the chain."))
     order, seen = _upward(linkage, [unit_id], category_id, grade)
+    lowest = 1 if grade == "red" else 0  # red needs leadership: never back to a village unit
     skipped = []
     for unit, _depth, _pred in sorted(
         order[1:], key=lambda item: (linkage.unit(item[0])["rank"], item[1], linkage.unit(item[0])["code"])
     ):
+        if linkage.unit(unit)["rank"] < lowest:
+            continue
         if can_handle(linkage, unit, category_id, grade):
             return Route(unit, tuple(_path(seen, unit)), "", tuple(skipped))
         skipped.append((unit, _("cannot handle this category at this grade")))
@@ -356,17 +359,15 @@ def validate(linkage, categories=None, grades=GRADES):
                 )
             )
 
+    # Coverage asks route() itself, so that what validation calls complete is what routing
+    # can actually do (edges limited to categories or grades, red starting at the township).
     wanted = list(linkage.category_parent) if categories is None else list(categories)
     gaps = {}
     villages = sorted({data["region"] for _u, data in linkage.graph.nodes(data=True) if data["rank"] == 0})
     for region in villages:
-        starts = list(linkage.units_by_region.get(region, ()))
-        reachable = set(starts)
-        for start in starts:
-            reachable |= nx.descendants(up, start)
         for category in wanted:
             for grade in grades:
-                if not any(can_handle(linkage, unit, category, grade) for unit in reachable):
+                if not route(linkage, region, category, grade).found:
                     gaps.setdefault((category, grade), []).append(region)
     for (category, grade), regions in sorted(gaps.items(), key=lambda item: (str(item[0][0]), GRADE_RANK[item[0][1]])):
         places = "、".join(str(linkage.region_names.get(region, region)) for region in regions[:5])

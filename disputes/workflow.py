@@ -827,14 +827,14 @@ def initial_unit(region):
 # --- intake and residents ---------------------------------------------------------------
 
 
-def open_case(report, place):
+def open_case(report, place, grade=None):
     """Open the case for a report about to be stored (called by `intake.submit_report`, inside its transaction).
 
     A matter settled on the spot (即办件) opens as resolved, waiting for someone else to verify it.
     """
     region = place.village or place.township or place.county
     category = report.category
-    grade = category.default_grade
+    grade = grade or category.default_grade
     # 小事不出村、大事不出乡: the lowest capable unit on the place's chain takes it.
     routed = linkage.route(linkage.current(), region.pk, category.pk, grade)
     unit = reference.unit(routed.unit) if routed.found else None

@@ -311,3 +311,12 @@ def test_only_members_of_a_unit_may_report(world):
     with pytest.raises(NotAllowed):
         intake.submit_report(world.outsider, report_data(world.neighbours))
     assert not Report.objects.exists()
+
+
+def test_intake_grades_by_severity_and_parties(world):
+    calm = submit(world, severity=1).case
+    assert calm.grade == world.neighbours.default_grade == "green"
+    serious = submit(world, severity=4, lon=114.3, parties=PARTIES).case
+    assert serious.grade == "orange"  # two steps up from green
+    entry = AuditEntry.objects.get(case=serious, action="report_received")
+    assert entry.details["grade"] == "orange"

@@ -41,18 +41,25 @@ def case_scope(user):
         return Q()
     scope = NOTHING
     own_reports = False
+    joint_units = []
     for member in memberships(user):
         if member.role in CELL_ROLES:
             scope |= Q(cell__in=[cell.pk for cell in member.cells.all()])
             own_reports = True
         elif member.role in UNIT_ROLES:
             scope |= Q(current_unit=member.unit_id) | Q(first_unit=member.unit_id)
+            joint_units.append(member.unit_id)
         elif member.role in REGION_ROLES:
             scope |= Q(area_code__startswith=member.unit.region.prefix)
     if own_reports:
         from .models import Report
 
         scope |= Q(pk__in=Report.objects.filter(reporter=user).values("case_id"))
+    if joint_units:
+        # A unit summoned to a joint case (联办) sees the case it has a task on.
+        from .models import JointTask
+
+        scope |= Q(pk__in=JointTask.objects.filter(unit__in=joint_units).values("case_id"))
     return scope
 
 

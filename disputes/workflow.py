@@ -468,7 +468,9 @@ def decide_request(user, request, *, approve, note="", expected_version=None):
         details = {"request": locked.pk, "kind": locked.kind, "decision": locked.decision, "note": note}
         if approve and locked.kind == RequestKind.EXTENSION:
             limit = {**case.stage_limit, "extra_days": case.stage_limit.get("extra_days", 0) + locked.days}
-            _apply(case, user, member, "extension_approved", changes={"stage_limit": limit}, details=details)
+            # The longer stage gets its own 80% warning.
+            changes = {"stage_limit": limit, "warned_at": None}
+            _apply(case, user, member, "extension_approved", changes=changes, details=details)
         elif approve:
             _apply(
                 case,

@@ -25,6 +25,7 @@ from disputes.models import (
     ConfirmationOutcome,
     FollowUp,
     Handling,
+    JointTask,
     MediationSession,
     MediationSource,
     Party,
@@ -393,6 +394,42 @@ class TimelineSerializer(serializers.ModelSerializer):
         fields = ["seq", "at", "action", "from_state", "to_state", "actor", "unit", "details"]
 
 
+class JointTaskSerializer(serializers.ModelSerializer):
+    """One summoned unit's part of a jointly handled case (联办)."""
+
+    unit = UnitRefSerializer(read_only=True)
+    summoned_by = DisplayNameField()
+    answered_by = DisplayNameField()
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = JointTask
+        fields = [
+            "id",
+            "unit",
+            "instructions",
+            "summoned_by",
+            "summoned_at",
+            "due_at",
+            "overdue",
+            "answered_at",
+            "answered_by",
+            "answer",
+        ]
+
+    def get_overdue(self, task) -> bool:
+        return task.answered_at is None and task.due_at < _now(self)
+
+
+class AnsweredTaskSerializer(JointTaskSerializer):
+    """The answer to a task, with the case as it is now (resolved when this was the last task)."""
+
+    case = CaseRefSerializer(read_only=True)
+
+    class Meta(JointTaskSerializer.Meta):
+        fields = [*JointTaskSerializer.Meta.fields, "case"]
+
+
 class CaseDetailSerializer(CaseListSerializer):
     first_unit = UnitRefSerializer(read_only=True)
     dispatcher_unit = UnitRefSerializer(read_only=True, allow_null=True)
@@ -405,6 +442,7 @@ class CaseDetailSerializer(CaseListSerializer):
     agreement = serializers.SerializerMethodField()
     follow_ups = FollowUpSerializer(many=True, read_only=True)
     pending_requests = CaseRequestSerializer(many=True, read_only=True)
+    joint_tasks = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
     timeline = TimelineSerializer(many=True, read_only=True)
 
@@ -433,6 +471,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "agreement",
             "follow_ups",
             "pending_requests",
+            "joint_tasks",
             "allowed_actions",
             "timeline",
         ]
@@ -464,6 +503,12 @@ class CaseDetailSerializer(CaseListSerializer):
     def get_agreement(self, case):
         agreement = getattr(case, "agreement", None)
         return AgreementSerializer(agreement, context=self.context).data if agreement is not None else None
+
+    @extend_schema_field(JointTaskSerializer(many=True))
+    def get_joint_tasks(self, case):
+        """One query with the units and people, whether or not the view prefetched them."""
+        tasks = case.joint_tasks.select_related("unit", "summoned_by", "answered_by")
+        return JointTaskSerializer(tasks, many=True, context=self.context).data
 
     def get_allowed_actions(self, case) -> list[str]:
         request = self.context.get("request")
@@ -586,6 +631,24 @@ class FollowUpInputSerializer(ActSerializer):
 
 class DecideSerializer(NoteSerializer):
     approve = serializers.BooleanField()
+
+
+class SummonSerializer(ActSerializer):
+    units = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Unit.objects.select_related("region").defer("region__boundary"),  # the place check needs the code
+        many=True,
+        allow_empty=False,
+        help_text=_("unit codes"),
+    )
+    instructions = serializers.CharField(required=False, allow_blank=True)
+    days = serializers.IntegerField(
+        min_value=1, max_value=30, required=False, help_text=_("working days to answer (default 2)")
+    )
+
+
+class AnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(help_text=_("what the unit did"))
 
 
 # --- residents --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/<int:pk>/agreement/print/", views.AgreementDocumentView.as_view(), name="agreement-print"),
     path("cases/<int:pk>/agreement/pdf/", views.AgreementDocumentView.as_view(pdf=True), name="agreement-pdf"),
     path("requests/<int:pk>/decide/", views.RequestDecideView.as_view(), name="request-decide"),
+    path("tasks/<int:pk>/answer/", views.TaskAnswerView.as_view(), name="task-answer"),
     path("categories/", views.CategoryTreeView.as_view(), name="categories"),
     path("photos/", views.PhotoUploadView.as_view(), name="photos"),
     path("public/cases/<str:number>/", views.PublicCaseView.as_view(), name="public-case"),

@@ -30,9 +30,19 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
-from disputes import access, intake, workflow
+from disputes import access, escalation, intake, workflow
 from disputes.errors import InvalidInput, NotAllowed, NotFound
-from disputes.models import AuditEntry, Case, CaseRequest, Category, Decision, FollowUp, MediationSession, Report
+from disputes.models import (
+    AuditEntry,
+    Case,
+    CaseRequest,
+    Category,
+    Decision,
+    FollowUp,
+    JointTask,
+    MediationSession,
+    Report,
+)
 
 from . import serializers as s
 from .filters import CaseFilter
@@ -308,6 +318,12 @@ class CaseViewSet(Authenticated, mixins.ListModelMixin, mixins.RetrieveModelMixi
     follow_ups = case_act(
         "follow-ups", s.FollowUpInputSerializer, workflow.record_follow_up, _("Record a follow-up (回访)")
     )
+    escalate = case_act(
+        "escalate", s.ReasonSerializer, escalation.escalate_case, _("Escalate to the next unit up the chain (上报)")
+    )
+    summon = case_act(
+        "summon", s.SummonSerializer, escalation.summon_units, _("Summon units to handle it jointly (联办)")
+    )
 
 
 @extend_schema(summary=_("Cases in your jurisdiction as GeoJSON points"))
@@ -340,6 +356,28 @@ class RequestDecideView(Authenticated, APIView):
         version = expected_version(request, values)
         workflow.decide_request(request.user, case_request, **values, expected_version=version)
         return case_response(request, case_request.case_id)
+
+
+class TaskAnswerView(Authenticated, APIView):
+    serializer_class = s.AnswerSerializer
+
+    @extend_schema(
+        summary=_("A summoned unit answers its joint-handling task (部门报到)"),
+        request=s.AnswerSerializer,
+        responses={200: s.AnsweredTaskSerializer, **ERRORS},
+    )
+    def post(self, request, pk):
+        # Seen by the summoned unit's members, and by whoever sees the case (who get 403, not 404).
+        units = [member.unit_id for member in access.memberships(request.user)]
+        visible = Case.objects.visible_to(request.user).values("pk")
+        task = get_object_or_404(
+            JointTask.objects.select_related("case").filter(Q(unit__in=units) | Q(case__in=visible)), pk=pk
+        )
+        data = s.AnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = escalation.answer_task(request.user, task, **data.validated_data)
+        task = JointTask.objects.select_related("unit", "summoned_by", "answered_by", "case").get(pk=task.pk)
+        return Response(s.AnsweredTaskSerializer(task, context=case_context(request)).data)
 
 
 # --- categories -------------------------------------------------------------------------

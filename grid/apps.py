@@ -7,6 +7,9 @@ class GridConfig(AppConfig):
     verbose_name = _("Grid: regions, cells, units and members")
 
     def ready(self):
+        # shapely (the demo's Voronoi) bundles its own GEOS; loaded after Django's ctypes binding to
+        # the system GEOS it crashes the process. Loading it first, here, keeps the order safe.
+        import shapely  # noqa: F401
         from django.db.models.signals import post_delete, post_save
 
         from .location import forget_regions

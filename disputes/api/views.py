@@ -30,7 +30,7 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
-from disputes import access, escalation, intake, workflow
+from disputes import access, documents, escalation, intake, workflow
 from disputes.errors import InvalidInput, NotAllowed, NotFound
 from disputes.models import (
     AuditEntry,
@@ -43,6 +43,7 @@ from disputes.models import (
     MediationSession,
     Report,
 )
+from disputes.photos import store_photo
 
 from . import serializers as s
 from .filters import CaseFilter
@@ -367,12 +368,9 @@ class TaskAnswerView(Authenticated, APIView):
         responses={200: s.AnsweredTaskSerializer, **ERRORS},
     )
     def post(self, request, pk):
-        # Seen by the summoned unit's members, and by whoever sees the case (who get 403, not 404).
-        units = [member.unit_id for member in access.memberships(request.user)]
+        # Summoned units see their case (access.case_scope); others who see it get 403, not 404.
         visible = Case.objects.visible_to(request.user).values("pk")
-        task = get_object_or_404(
-            JointTask.objects.select_related("case").filter(Q(unit__in=units) | Q(case__in=visible)), pk=pk
-        )
+        task = get_object_or_404(JointTask.objects.select_related("case").filter(case__in=visible), pk=pk)
         data = s.AnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         task = escalation.answer_task(request.user, task, **data.validated_data)
@@ -435,8 +433,6 @@ class AgreementDocumentView(Authenticated, APIView):
         agreement = getattr(case, "agreement", None)
         if agreement is None:
             raise NotFound(_("This case has no agreement yet."))
-        from disputes import documents
-
         if self.pdf:
             response = HttpResponse(documents.agreement_pdf(agreement), content_type="application/pdf")
             response["Content-Disposition"] = f'inline; filename="agreement-{case.number}.pdf"'
@@ -463,8 +459,6 @@ class PhotoUploadView(Authenticated, APIView):
     def post(self, request):
         data = s.PhotoUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        from disputes.photos import store_photo
-
         try:
             photo, created = store_photo(request.user, data.validated_data["file"])
         except InvalidInput as error:

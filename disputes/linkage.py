@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 RANK = {"village": 0, "township": 1, "county": 2}
 GRADES = ("green", "yellow", "orange", "red")
@@ -25,6 +26,17 @@ ESCALATES = "escalates_to"
 COOPERATES = "cooperates_with"
 COUNTY_CENTRE = "county_centre"
 CENTRE_KINDS = ("township_centre", "county_centre")
+
+
+def grade_name(grade):
+    """The colour's short name, for messages."""
+    names = {
+        "green": pgettext("grade", "green"),
+        "yellow": pgettext("grade", "yellow"),
+        "orange": pgettext("grade", "orange"),
+        "red": pgettext("grade", "red"),
+    }
+    return names.get(grade, grade)
 
 
 @dataclass(frozen=True)
@@ -260,7 +272,7 @@ def route(linkage, region_id, category_id, grade):
         % {
             "place": linkage.region_names.get(region_id, region_id),
             "category": linkage.category_names.get(category_id, category_id),
-            "grade": grade,
+            "grade": grade_name(grade),
         },
         skipped=tuple(skipped),
     )
@@ -381,7 +393,7 @@ def validate(linkage, categories=None, grades=GRADES):
                     "places": places,
                     "more": _(" and %(count)s more") % {"count": more} if more > 0 else "",
                     "category": linkage.category_names.get(category, category),
-                    "grade": grade,
+                    "grade": grade_name(grade),
                 },
             )
         )

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
 
 from disputes import categories, chain, linkage
 from disputes.models import Capability, Category, LinkageEdge, StageLimit
@@ -40,9 +41,19 @@ def category(code):
     return Category.objects.get(code=code).pk
 
 
+@pytest.fixture(autouse=True)
+def in_english(client, settings):
+    """These tests read the English source texts: messages, commands and admin pages in English."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
+
+
 def run(command, *args):
+    """The command's output, in English (the tests read the English source texts)."""
     out = StringIO()
-    call_command(command, *args, stdout=out)
+    with translation.override("en"):
+        call_command(command, *args, stdout=out)
     return out.getvalue()
 
 

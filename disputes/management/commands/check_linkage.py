@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from disputes import linkage
 from disputes.chain import REGION_KINDS, describe_units, violations
@@ -47,9 +48,14 @@ class Command(BaseCommand):
             self.stdout.write(f"    {label}: {describe_units(chain, violation)}")
         self.stdout.write("")
         # CommandError with a return code: manage.py prints the summary and exits with status 1.
+        count = len(found)
         summary = (
-            _("%(count)d problems in the chain of %(where)s.") % {"count": len(found), "where": place.name}
+            ngettext(
+                "%(count)d problem in the chain of %(where)s.", "%(count)d problems in the chain of %(where)s.", count
+            )
+            % {"count": count, "where": place.name}
             if place
-            else _("%(count)d problems in the chain.") % {"count": len(found)}
+            else ngettext("%(count)d problem in the chain.", "%(count)d problems in the chain.", count)
+            % {"count": count}
         )
         raise CommandError(summary, returncode=1)

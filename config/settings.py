@@ -144,12 +144,24 @@ SPATIALITE_LIBRARY_PATH = env("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+    # "core" (lists per channel, with capacity and expiry) or "pubsub" (Redis PUB/SUB).
+    REDIS_CHANNEL_LAYER = env("REDIS_CHANNEL_LAYER", "core")
+    if REDIS_CHANNEL_LAYER == "pubsub":
+        CHANNEL_LAYERS = {
+            "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
         }
-    }
+    else:
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    "hosts": [REDIS_URL],
+                    # A socket that falls this far behind loses messages; it catches up by sequence number.
+                    "capacity": envint("REDIS_LAYER_CAPACITY", 1000),
+                    "expiry": envint("REDIS_LAYER_EXPIRY", 60),
+                },
+            }
+        }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

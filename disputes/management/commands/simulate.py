@@ -1,0 +1,98 @@
+import logging
+import random
+import signal
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections, connection
+
+from disputes.simulation import Simulation, SimulationError
+
+logger = logging.getLogger("disputes.simulation")
+
+
+class Command(BaseCommand):
+    help = (
+        "Stream made-up activity into the demo county (化德县): reports, handling, the odd escalation, joint "
+        "case and overdue case, all through the services. Runs until SIGINT/SIGTERM unless told otherwise."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--rate", type=float, default=12.0, help="Actions per minute (default 12).")
+        parser.add_argument("--duration", type=float, help="Stop after this many seconds (default: run until stopped).")
+        parser.add_argument("--seed", type=int, help="Seed of the random choices: the same seed, the same actions.")
+        parser.add_argument("--once", type=int, metavar="N", help="Do N actions at once, without waiting, and exit.")
+        parser.add_argument(
+            "--backfill",
+            type=int,
+            default=0,
+            metavar="N",
+            help="First report N cases that happened over the past two weeks and move them along "
+            "(received now: the services stamp the current time).",
+        )
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
+
+    def handle(self, *args, rate, duration, seed, once, backfill, force, verbosity, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("DEBUG is off: this would fill a real database with made-up cases. Use --force.")
+        if rate <= 0 or (duration is not None and duration <= 0) or (once is not None and once < 0) or backfill < 0:
+            raise CommandError("--rate and --duration must be positive, --once and --backfill not negative.")
+        if once is not None and duration is not None:
+            raise CommandError("--once and --duration do not go together.")
+
+        def log(line):
+            if verbosity >= 1:
+                self.stdout.write(line)
+
+        if seed is None:  # still reproducible: the summary names the seed
+            seed = random.SystemRandom().randrange(2**31)
+        try:
+            simulation = Simulation(seed=seed, log=log)
+        except SimulationError as error:
+            raise CommandError(str(error)) from None
+        started = time.monotonic()
+        if backfill:
+            # One line per action only when asked for (-v 2): a backfill is hundreds of them.
+            simulation.log = (lambda line: self.stdout.write(line)) if verbosity >= 2 else (lambda line: None)
+            simulation.backfill(backfill)
+            simulation.log = log
+            log(f"backfill: {backfill} cases reported (received now; occurred over the past two weeks)")
+        if once is not None:
+            for _n in range(once):
+                simulation.step()
+        else:
+            self._stream(simulation, rate, duration)
+        elapsed = time.monotonic() - started
+        if verbosity >= 1:
+            self.stdout.write(f"simulate (seed {seed}) {elapsed:.1f} s: {simulation.summary()}")
+
+    def _stream(self, simulation, rate, duration):
+        self.stopping = False
+
+        def request_stop(signum, frame):
+            self.stopping = True  # the action under way finishes (its transactions are short)
+
+        previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        interval = 60.0 / rate
+        until = time.monotonic() + duration if duration is not None else None
+        try:
+            next_at = time.monotonic()
+            while not self.stopping and (until is None or time.monotonic() < until):
+                try:
+                    simulation.step()
+                except Exception:
+                    # A busy or restarted database must not end the demo: log, wait, go on.
+                    logger.exception("simulate: step failed")
+                finally:
+                    if not connection.in_atomic_block:
+                        close_old_connections()
+                next_at = max(next_at + interval, time.monotonic())  # late steps do not come in a burst
+                self._sleep_until(next_at if until is None else min(next_at, until))
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _sleep_until(self, moment):
+        while not self.stopping and (left := moment - time.monotonic()) > 0:
+            time.sleep(min(left, 0.5))

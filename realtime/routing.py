@@ -1,3 +1,9 @@
-"""Websocket routes. The event stream and its consumers arrive with the realtime issue."""
+"""Websocket routes (config.asgi wraps them in the Origin check and the session middleware)."""
 
-websocket_urlpatterns = []
+from django.urls import path
+
+from .consumers import EventConsumer
+
+websocket_urlpatterns = [
+    path("ws/events/", EventConsumer.as_asgi()),
+]

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection
 
+from disputes.models import Case
 from disputes.simulation import Simulation, SimulationError
 
 logger = logging.getLogger("disputes.simulation")
@@ -28,8 +29,9 @@ class Command(BaseCommand):
             type=int,
             default=0,
             metavar="N",
-            help="First report N cases that happened over the past two weeks and move them along "
-            "(received now: the services stamp the current time).",
+            help="First make sure the demo county has at least N cases: report the missing ones as having "
+            "happened over the past two weeks and move them along (received now: the services stamp the "
+            "current time).",
         )
         parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
 
@@ -52,12 +54,14 @@ class Command(BaseCommand):
         except SimulationError as error:
             raise CommandError(str(error)) from None
         started = time.monotonic()
-        if backfill:
+        # Running the demo again must not pile up history: top up to N cases, no more.
+        missing = max(0, backfill - Case.objects.count()) if backfill else 0
+        if missing:
             # One line per action only when asked for (-v 2): a backfill is hundreds of them.
             simulation.log = (lambda line: self.stdout.write(line)) if verbosity >= 2 else (lambda line: None)
-            simulation.backfill(backfill)
+            simulation.backfill(missing)
             simulation.log = log
-            log(f"backfill: {backfill} cases reported (received now; occurred over the past two weeks)")
+            log(f"backfill: {missing} cases reported (received now; occurred over the past two weeks)")
         if once is not None:
             for _n in range(once):
                 simulation.step()

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from grid.models import Unit
 
-from . import access, deadlines, linkage
+from . import access, announce, deadlines, linkage
 from .errors import IllegalTransition, InvalidInput, NotAllowed
 from .models import (
     OPEN_STATES,
@@ -206,7 +206,7 @@ def _mark_breach(case, now, details):
 
 
 def _audit(case, now, action, details):
-    AuditEntry.objects.create(
+    entry = AuditEntry.objects.create(
         case=case,
         actor=None,
         unit=None,
@@ -216,6 +216,7 @@ def _audit(case, now, action, details):
         details=details,
         at=now,
     )
+    announce.audit_event(case, entry)
 
 
 # --- joint handling ---------------------------------------------------------------------

@@ -68,11 +68,12 @@ def category_limit(category, stage):
 def _units():
     from grid.models import Unit
 
-    by_region_kind, by_pk = {}, {}
+    by_region_kind, by_pk, by_code = {}, {}, {}
     for unit in Unit.objects.filter(active=True).select_related("region").defer("region__boundary").order_by("code"):
         by_region_kind.setdefault((unit.region_id, unit.kind), unit)
         by_pk[unit.pk] = unit
-    return {"by_region_kind": by_region_kind, "by_pk": by_pk}
+        by_code[unit.code] = unit
+    return {"by_region_kind": by_region_kind, "by_pk": by_pk, "by_code": by_code}
 
 
 def unit_of(region, kind):
@@ -83,3 +84,8 @@ def unit_of(region, kind):
 def unit(pk):
     """The active unit with this id, or None."""
     return _load("units", _units)["by_pk"].get(pk)
+
+
+def unit_by_code(code):
+    """The active unit with this code, or None."""
+    return _load("units", _units)["by_code"].get(code)

@@ -20,7 +20,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from . import deadlines, escalation, linkage
+from . import announce, deadlines, escalation, linkage
 from .models import OPEN_STATES, PAUSED_STATES, AuditEntry, Case
 from .workflow import _pauses
 
@@ -112,7 +112,7 @@ def _warn(case, now, fraction, chain):
         ).update(warned_at=now)
         if not claimed:
             return False
-        AuditEntry.objects.create(
+        entry = AuditEntry.objects.create(
             case=case,
             actor=None,
             unit=None,
@@ -127,6 +127,7 @@ def _warn(case, now, fraction, chain):
             },
             at=now,
         )
+        announce.audit_event(case, entry)
     return True
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from grid.models import Unit, UnitKind
 
-from . import access, deadlines, linkage, reference
+from . import access, announce, deadlines, linkage, reference
 from .errors import IllegalTransition, InvalidInput, NotAllowed, NotFound, StaleCase
 from .models import (
     OPEN_STATES,
@@ -243,7 +243,7 @@ def _apply(case, actor, member, action, *, to_state=None, changes=None, details=
         current = Case.objects.filter(pk=case.pk).values_list("version", flat=True).first()
         raise StaleCase(current=current, expected=case.version)
     case.version += 1
-    AuditEntry.objects.create(
+    entry = AuditEntry.objects.create(
         case=case,
         actor=actor if actor and actor.is_authenticated else None,
         unit=member.unit if member else None,
@@ -253,6 +253,7 @@ def _apply(case, actor, member, action, *, to_state=None, changes=None, details=
         details=details or {},
         at=now,
     )
+    announce.audit_event(case, entry)
 
 
 def _run(user, case, action, expected_version, body):
@@ -318,7 +319,7 @@ def merge_case(user, case, *, into, expected_version=None):
             changes={"merged_into": target, "closed_at": timezone.now()},
             details={"into": target.number},
         )
-        AuditEntry.objects.create(
+        entry = AuditEntry.objects.create(
             case=target,
             actor=user,
             unit=member.unit if member else None,
@@ -327,6 +328,7 @@ def merge_case(user, case, *, into, expected_version=None):
             to_state=target.state,
             details={"from": case.number},
         )
+        announce.audit_event(target, entry)
 
     return _run(user, case, "merge", expected_version, body)
 
@@ -899,7 +901,7 @@ def open_case(report, place, grade=None):
                 for p in report.parties
             ]
         )
-    AuditEntry.objects.create(
+    entry = AuditEntry.objects.create(
         case=case,
         actor=report.reporter,
         unit=None,
@@ -916,6 +918,7 @@ def open_case(report, place, grade=None):
         },
         at=now,
     )
+    announce.audit_event(case, entry)
     return case
 
 
@@ -938,12 +941,13 @@ def rate_case(number, verification_code, satisfaction):
         # Conditional update: two simultaneous ratings cannot both land.
         if not Case.objects.filter(pk=case.pk, resident_rating="").update(resident_rating=satisfaction):
             raise IllegalTransition(_("This case has already been rated."))
-        AuditEntry.objects.create(
+        entry = AuditEntry.objects.create(
             case=case,
             action="resident_rating",
             from_state=case.state,
             to_state=case.state,
             details={"satisfaction": satisfaction},
         )
+        announce.audit_event(case, entry)
     case.resident_rating = satisfaction
     return case

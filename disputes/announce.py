@@ -1,0 +1,89 @@
+"""Put what the services record on the realtime event stream.
+
+Every audit entry becomes one event (and a red case on intake one more, the red alert),
+written by `realtime.publish.record` into realtime's outbox in the same transaction and sent
+to the groups of the case's place and units only after commit. The payload is what a wall may
+show: number, state, category, grade, point, unit names — never parties, phones, descriptions
+or the free text of notes and reasons.
+"""
+
+from realtime import events as rt
+from realtime import publish
+
+from . import reference
+
+KINDS = {
+    "report_received": rt.EventKind.REPORT_RECEIVED,
+    "escalate": rt.EventKind.ESCALATED,
+    "deadline_warning": rt.EventKind.DEADLINE_WARNING,
+    "deadline_breached": rt.EventKind.DEADLINE_BREACHED,
+    "summon": rt.EventKind.JOINT_SUMMONED,
+    "task_answered": rt.EventKind.JOINT_ANSWERED,
+}
+
+
+def _name(unit_id):
+    unit = reference.unit(unit_id)
+    return unit.name if unit else ""
+
+
+def _unit_id(code):
+    unit = reference.unit_by_code(code)
+    return unit.pk if unit else None
+
+
+def case_payload(case):
+    units = [_name(case.current_unit_id)]
+    if case.first_unit_id != case.current_unit_id:
+        units.append(_name(case.first_unit_id))
+    return rt.case_payload(
+        case.number, case.state, case.category.name, case.grade, case.point.x, case.point.y, [u for u in units if u]
+    )
+
+
+def audit_event(case, entry):
+    """The event for one audit entry; call it right after writing the entry, inside the transaction."""
+    base = case_payload(case)
+    details = entry.details or {}
+    kind = KINDS.get(entry.action, rt.EventKind.STATE_CHANGED)
+    units = set()
+    users = {case.handler_id}
+    if kind == rt.EventKind.REPORT_RECEIVED:
+        payload = rt.report_received(base, source=details.get("source"), on_site=details.get("on_site"))
+        users.add(entry.actor_id)
+    elif kind == rt.EventKind.ESCALATED:
+        payload = rt.escalated(
+            base,
+            from_unit=_name(_unit_id(details.get("from_unit"))),
+            to_unit=_name(case.current_unit_id),
+            automatic=details.get("automatic", False),
+        )
+        units.add(_unit_id(details.get("from_unit")))
+    elif kind in (rt.EventKind.DEADLINE_WARNING, rt.EventKind.DEADLINE_BREACHED):
+        make = rt.deadline_warning if kind == rt.EventKind.DEADLINE_WARNING else rt.deadline_breached
+        payload = make(base, stage=case.stage, due_at=case.due_at)
+    elif kind == rt.EventKind.JOINT_SUMMONED:
+        summoned = [_unit_id(code) for code in details.get("units", [])]
+        units.update(summoned)
+        payload = rt.joint_summoned(base, unit_names=[_name(pk) for pk in summoned], due_at=details.get("due_at"))
+    elif kind == rt.EventKind.JOINT_ANSWERED:
+        answering = _unit_id(details.get("unit"))
+        units.add(answering)
+        payload = rt.joint_answered(base, unit_name=_name(answering), answered_at=entry.at)
+    else:
+        payload = rt.state_changed(base, action=entry.action, from_state=entry.from_state, to_state=entry.to_state)
+    _record(case, entry, kind, payload, units, users)
+    if kind == rt.EventKind.REPORT_RECEIVED and case.grade == "red":
+        _record(case, entry, rt.EventKind.RED_ALERT, rt.red_alert(base, cause="red_grade"), units, users)
+
+
+def _record(case, entry, kind, payload, units, users):
+    publish.record(
+        kind,
+        case_id=case.pk,
+        audit_seq=entry.seq,
+        area_code=case.area_code,
+        units={case.first_unit_id, case.current_unit_id, *units} - {None},
+        users=users - {None},
+        payload=payload,
+    )

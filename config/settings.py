@@ -165,6 +165,14 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Every socket re-reads the event stream from the database at each heartbeat, so a lost live
+# message arrives within one beat. The in-memory layer reaches no other process (the demo's
+# simulator runs beside the server), so without Redis the beat is short.
+REALTIME_HEARTBEAT_SECONDS = envint("REALTIME_HEARTBEAT_SECONDS", 25 if REDIS_URL else 3)
+# Wall display tokens: how long one stays valid (seconds), and the ids of revoked ones.
+REALTIME_DISPLAY_TOKEN_MAX_AGE = envint("REALTIME_DISPLAY_TOKEN_MAX_AGE", 365 * 24 * 3600)
+REALTIME_REVOKED_DISPLAY_TOKENS = envlist("REALTIME_REVOKED_DISPLAY_TOKENS", [])
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -568,3 +568,22 @@ def test_a_lost_live_message_arrives_at_the_next_heartbeat(world, layer, setting
     lost, sent, received, pong = run(scenario)
     assert sorted(received) == [lost, sent], "each once"
     assert pong == {"type": "pong", "last": sent}
+
+
+def test_issue_display_token_command(transactional_db):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+    from django.utils import translation
+
+    from realtime.auth import display_region
+    from tests import factories
+
+    county = factories.county()
+    out = StringIO()
+    with translation.override("en"):
+        call_command("issue_display_token", county.code, stdout=out)
+    token = out.getvalue().splitlines()[1]
+    assert display_region(token) == county.code
+    with pytest.raises(CommandError):
+        call_command("issue_display_token", "150999000000")

@@ -71,7 +71,8 @@ def prepare(cells, seed):
     return token.key
 
 
-def start_servers(count):
+def start_servers(count, port=PORT, name="intake", **extra_env):
+    """`count` daphne processes on ports port… (DEBUG off, a database pool each); waits for /healthz."""
     env = {
         **os.environ,
         "DEBUG": "0",
@@ -80,15 +81,16 @@ def start_servers(count):
         "DB_POOL_MAX_SIZE": "8",
         "LOG_LEVEL": "ERROR",
         "THROTTLE_LOGIN": "100000/hour",
+        **extra_env,
     }
     daphne = str(Path(sys.executable).parent / "daphne")
     servers = [
         subprocess.Popen(
-            [daphne, "-p", str(PORT + i), "-b", "127.0.0.1", "config.asgi:application"],
+            [daphne, "-p", str(port + i), "-b", "127.0.0.1", "config.asgi:application"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=open(ROOT / "bench" / "results" / f"intake-server-{i}.log", "w"),  # noqa: SIM115
+            stderr=open(ROOT / "bench" / "results" / f"{name}-server-{i}.log", "w"),  # noqa: SIM115
         )
         for i in range(count)
     ]
@@ -96,7 +98,7 @@ def start_servers(count):
     for i in range(count):
         while True:
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", PORT + i, timeout=2)
+                conn = http.client.HTTPConnection("127.0.0.1", port + i, timeout=2)
                 conn.request("GET", "/healthz")
                 if conn.getresponse().status == 200:
                     break

@@ -17,7 +17,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -53,45 +52,9 @@ def operator_token():
 
 
 def start_servers(count, layer):
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": "gridgov-bench-not-a-secret",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DB_POOL_MAX_SIZE": "8",
-        "LOG_LEVEL": "ERROR",
-        "REDIS_URL": "redis://127.0.0.1:6379/3",
-        "REDIS_CHANNEL_LAYER": layer,
-    }
-    daphne = str(Path(sys.executable).parent / "daphne")
-    logs = [open(ROOT / "bench" / "results" / f"realtime-server-{i}.log", "w") for i in range(count)]  # noqa: SIM115
-    servers = [
-        subprocess.Popen(
-            [daphne, "-p", str(PORT + i), "-b", "127.0.0.1", "config.asgi:application"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=logs[i],
-        )
-        for i in range(count)
-    ]
-    intake_bench.PORT = PORT
-    deadline = time.monotonic() + 30
-    import http.client
-
-    for i in range(count):
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", PORT + i, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the daphne servers did not start")
-            time.sleep(0.2)
-    return servers
+    return intake_bench.start_servers(
+        count, port=PORT, name="realtime", REDIS_URL="redis://127.0.0.1:6379/3", REDIS_CHANNEL_LAYER=layer
+    )
 
 
 class Clients:
@@ -139,7 +102,7 @@ class Clients:
 
 def send_reports(count, rate, user, committed):
     """Open `count` cases through the intake service at `rate` a second (0: as fast as possible)."""
-    from django.db import close_old_connections
+    from django.db import close_old_connections, transaction
     from django.utils import timezone
 
     from disputes import intake
@@ -161,10 +124,13 @@ def send_reports(count, rate, user, committed):
             "occurred_at": timezone.now(),
             "severity": 1,
         }
-        case = intake.submit_report(user, data).case
-        now = time.perf_counter()  # submit_report returns after the commit
+        stamps = []
+        with transaction.atomic():
+            # Runs first among the commit callbacks, before the event's fan-out: the commit time.
+            transaction.on_commit(lambda stamps=stamps: stamps.append(time.perf_counter()))
+            case = intake.submit_report(user, data).case
         seq = AuditEntry.objects.filter(case=case).values_list("seq", flat=True).first()
-        committed[seq] = now
+        committed[seq] = stamps[0]
     close_old_connections()
 
 

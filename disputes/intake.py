@@ -133,15 +133,6 @@ def submit_report(reporter, data):
     return IntakeResult(report, case, created=True, duplicates=suggest_duplicates(case))
 
 
-@dataclass(frozen=True)
-class _Place:
-    point: object
-    cell: object
-    village: object
-    township: object
-    county: object
-
-
 def _locate(lon, lat):
     try:
         location = grid.locate(lon, lat)
@@ -153,9 +144,7 @@ def _locate(lon, lat):
             "lat": lat,
         }
         raise InvalidInput(message, fields={"lon": [message], "lat": [message]})
-    from grid.location import make_point
-
-    return _Place(make_point(lon, lat), location.cell, location.village, location.township, location.county)
+    return location
 
 
 def _category(value):

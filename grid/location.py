@@ -31,6 +31,7 @@ class Location:
     village: Region | None = None
     township: Region | None = None
     county: Region | None = None
+    point: Point | None = None  # the point located, when inside
 
     @property
     def inside(self):
@@ -130,7 +131,7 @@ def locate(lon, lat):
     cell = _find_cell(point.x, point.y)
     if cell is not None:
         village = cell.village
-        return Location(cell=cell, village=village, township=village.parent, county=village.parent.parent)
+        return Location(cell=cell, village=village, township=village.parent, county=village.parent.parent, point=point)
 
     # Rare: a point in a region that no cell covers. The ORM is fine here; the boundaries
     # are deferred because nobody reads them and decoding them is what costs.
@@ -152,4 +153,5 @@ def locate(lon, lat):
         village=chain.get(RegionLevel.VILLAGE),
         township=chain.get(RegionLevel.TOWNSHIP),
         county=chain.get(RegionLevel.COUNTY),
+        point=point,
     )

@@ -203,7 +203,8 @@ STORAGES = {
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "frontend:login"
+LOGIN_REDIRECT_URL = "frontend:home"
 
 # Office hours for limits in working hours, e.g. "08:30-12:00,14:30-17:30".
 WORKING_HOURS = [tuple(period.split("-")) for period in envlist("WORKING_HOURS", ["08:30-12:00", "14:30-17:30"])]

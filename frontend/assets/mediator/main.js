@@ -1,0 +1,2 @@
+/* mediator face: entry point. */
+import "./style.css";

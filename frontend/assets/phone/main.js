@@ -1,0 +1,2 @@
+/* phone face: entry point. */
+import "./style.css";

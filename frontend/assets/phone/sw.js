@@ -1,0 +1,2 @@
+/* Service worker of the phone app. */
+self.addEventListener("install", () => self.skipWaiting());

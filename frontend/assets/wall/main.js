@@ -1,0 +1,2 @@
+/* wall face: entry point. */
+import "./style.css";

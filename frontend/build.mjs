@@ -1,0 +1,40 @@
+// Bundles the three faces' sources (frontend/assets/) and the npm packages they import into
+// frontend/static/frontend/build/, where Django's staticfiles finds them.
+//
+//   node frontend/build.mjs            one build (./dev runs it)
+//   node frontend/build.mjs --watch    rebuild on change while developing
+//
+// Leaflet itself comes from django-leaflet ({% leaflet_js %}) as the global `L`; the plugins
+// bundled here (leaflet.markercluster) attach themselves to that global.
+import * as esbuild from "esbuild";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const watch = process.argv.includes("--watch");
+
+const options = {
+  absWorkingDir: here,
+  entryPoints: {
+    phone: "assets/phone/main.js",
+    "phone-sw": "assets/phone/sw.js",
+    mediator: "assets/mediator/main.js",
+    wall: "assets/wall/main.js",
+  },
+  outdir: "static/frontend/build",
+  bundle: true,
+  format: "iife",
+  target: ["es2019", "chrome80", "safari13"],
+  minify: !watch,
+  sourcemap: true,
+  legalComments: "linked",
+  loader: { ".png": "file", ".svg": "file" },
+  logLevel: process.argv.includes("--quiet") ? "warning" : "info",
+};
+
+if (watch) {
+  const context = await esbuild.context(options);
+  await context.watch();
+} else {
+  await esbuild.build(options);
+}

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import views, wall
 
 app_name = "api"
 
@@ -21,5 +21,6 @@ urlpatterns = [
     path("public/cases/<str:number>/", views.PublicCaseView.as_view(), name="public-case"),
     path("public/cases/<str:number>/rating/", views.PublicRatingView.as_view(), name="public-rating"),
     path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("wall/", wall.WallView.as_view(), name="wall"),
     *router.urls,
 ]

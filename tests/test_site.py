@@ -42,4 +42,10 @@ def test_home_page_invites_an_anonymous_visitor_to_sign_in_for_live_events(clien
     assert 'id="live-events"' not in content
     assert "frontend/events.js" not in content
     assert 'class="live-anonymous"' in content
-    assert "/admin/login/?next=/" in content
+    assert "/accounts/login/?next=/" in content
+
+
+def test_home_page_links_the_three_faces(client):
+    content = client.get("/").content.decode()
+    for path in ("/phone/", "/mediator/", "/wall/"):
+        assert f'href="{path}"' in content

@@ -4,5 +4,6 @@ from . import views
 
 app_name = "maps"
 urlpatterns = [
-    path("regions.geojson", views.regions, name="regions"),
+    path("regions.geojson", views.RegionLayer.as_view(), name="regions"),
+    path("cells.geojson", views.CellLayer.as_view(), name="cells"),
 ]

@@ -1,33 +1,128 @@
-"""Read-only map layers. Boundaries are public administrative geography."""
+"""Read-only map layers as GeoJSON FeatureCollections.
 
-import json
+Boundaries are public administrative geography; grid cells name the people who patrol them,
+so they need sign-in and are scoped to the user's jurisdiction. Both answer with an ETag
+(a hash of the body: the rows carry no modification time) and honour If-None-Match.
+"""
 
-from django.contrib.gis.db.models.functions import AsGeoJSON
-from django.http import JsonResponse
-from django.utils.translation import gettext as _
+from django.db.models import F, Prefetch
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers, set_response_etag
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
-from grid.models import Region, RegionLevel
+from grid.models import CELL_ROLES, Member, Region, RegionLevel
+
+from . import layers, params
+from .filters import BoxFilter
+from .serializers import CellFeatureSerializer, RegionFeatureSerializer
+
+ZOOM = OpenApiParameter(
+    "zoom", int, description=_("map zoom, 0–22: picks the simplification and the precision (default 14)")
+)
+ERROR = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+}
 
 
-def regions(request):
-    """Boundaries of one level as GeoJSON, simplified for an overview map."""
-    level = request.GET.get("level", RegionLevel.TOWNSHIP)
-    if level not in RegionLevel.values:
-        return JsonResponse(
-            {"code": "invalid_level", "message": _("Unknown level “%(level)s”.") % {"level": level}}, status=400
+class Layer(generics.ListAPIView):
+    """A whole layer in one response (no pages): the client narrows it with bbox and zoom."""
+
+    renderer_classes = [JSONRenderer]
+    filter_backends = [BoxFilter]
+    pagination_class = None
+    cache_control = {}
+    vary = ()
+    zoom = layers.DEFAULT_ZOOM
+
+    def list(self, request, *args, **kwargs):
+        self.zoom = params.zoom(request.query_params)
+        rows = layers.draw(list(self.filter_queryset(self.get_queryset())), self.zoom)
+        return Response(self.get_serializer(rows, many=True).data)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            response.render()
+            patch_cache_control(response, **self.cache_control)
+            if self.vary:
+                patch_vary_headers(response, self.vary)
+            set_response_etag(response)
+            response = get_conditional_response(request, etag=response["ETag"], response=response)
+        return response
+
+
+@extend_schema(
+    summary=_("Boundaries of one level of regions as GeoJSON"),
+    parameters=[
+        OpenApiParameter("level", str, enum=RegionLevel.values, description=_("default: township")),
+        OpenApiParameter("within", str, description=_("only regions inside the region with this code")),
+        ZOOM,
+    ],
+    responses={200: RegionFeatureSerializer(many=True), 400: OpenApiResponse(ERROR, description=_("invalid input"))},
+)
+class RegionLayer(Layer):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    serializer_class = RegionFeatureSerializer
+    cache_control = {"public": True, "max_age": 300}
+
+    def get_queryset(self):
+        query = self.request.query_params
+        regions = Region.objects.filter(level=params.level(query))
+        within = params.region(query, "within")
+        if within is not None:
+            regions = regions.within(within)
+        regions = regions.only("code", "name", "level").annotate(parent_code=F("parent__code"))
+        return layers.with_shapes(regions, self.zoom).order_by("code")
+
+
+@extend_schema(
+    summary=_("Grid cells in your jurisdiction as GeoJSON, with their gridworkers"),
+    parameters=[
+        OpenApiParameter("region", str, description=_("only cells inside the region with this code")),
+        OpenApiParameter("mine", OpenApiTypes.BOOL, description=_("1: only the cells you are assigned to")),
+        ZOOM,
+    ],
+    responses={
+        200: CellFeatureSerializer(many=True),
+        400: OpenApiResponse(ERROR, description=_("invalid input")),
+        401: OpenApiResponse(ERROR, description=_("not authenticated")),
+    },
+)
+class CellLayer(Layer):
+    # Token first, as in the API, so that an anonymous call is answered 401.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    serializer_class = CellFeatureSerializer
+    cache_control = {"private": True, "max_age": 60}
+    vary = ("Authorization", "Cookie")
+
+    def get_queryset(self):
+        query = self.request.query_params
+        cells = layers.cells_visible_to(self.request.user)
+        inside = params.region(query, "region")
+        if inside is not None:
+            cells = cells.within(inside)
+        if params.flag(query, "mine"):
+            cells = cells.filter(pk__in=layers.cells_of(self.request.user))
+        assigned = (
+            Member.objects.filter(active=True, unit__active=True, role__in=CELL_ROLES)
+            .select_related("user")
+            .order_by("pk")
         )
-    rows = (
-        Region.objects.filter(level=level)
-        .annotate(geojson=AsGeoJSON("boundary", precision=5))
-        .values("code", "name", "geojson")
-    )
-    features = [
-        {
-            "type": "Feature",
-            "id": row["code"],
-            "properties": {"code": row["code"], "name": row["name"]},
-            "geometry": json.loads(row["geojson"]),
-        }
-        for row in rows
-    ]
-    return JsonResponse({"type": "FeatureCollection", "features": features})
+        cells = (
+            cells.only("code", "name", "kind", "households")
+            .annotate(village_code=F("village__code"), village_name=F("village__name"))
+            .prefetch_related(Prefetch("members", queryset=assigned, to_attr="assigned"))
+        )
+        return layers.with_shapes(cells, self.zoom).order_by("code")

@@ -1,0 +1,180 @@
+"""GET /maps/cells.geojson: grid cells in the user's jurisdiction, with their gridworkers."""
+
+import json
+
+import pytest
+from django.contrib.gis.geos import GEOSGeometry
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from grid.members import assign_member
+from grid.models import Role
+from tests import factories as f
+
+from .conftest import assert_error, client_for
+
+URL = "/maps/cells.geojson"
+V1 = ["150922100201001", "150922100201002"]
+V2 = ["150922100202001", "150922100202002"]
+V3 = ["150922101201001"]
+FAR = ["152525100201001"]
+
+
+def get(user, **query):
+    response = client_for(user).get(URL, query)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def codes(body):
+    return [feature["properties"]["code"] for feature in body["features"]]
+
+
+def by_code(body):
+    return {feature["id"]: feature for feature in body["features"]}
+
+
+def test_a_cell_carries_its_village_and_the_people_who_patrol_it(world):
+    body = get(world.gridworker)
+    assert body["type"] == "FeatureCollection"
+    cells = by_code(body)
+    c1, c2 = cells[V1[0]], cells[V1[1]]
+    assert c1["type"] == "Feature" and c1["geometry"]["type"] == "MultiPolygon"
+    assert c1["properties"] == {
+        "code": "150922100201001",
+        "name": "东沟村第1网格",
+        "kind": "general",
+        "households": 0,
+        "village_code": "150922100201",
+        "village_name": "东沟村",
+        "gridworkers": ["李明", "王芳"],  # the inactive 孙退 is not listed
+        "volunteers": [],
+        "mine": True,
+    }
+    assert c2["properties"]["gridworkers"] == ["王芳"]
+    assert c2["properties"]["volunteers"] == ["赵强"]
+    assert c2["properties"]["mine"] is False
+
+
+def test_each_user_sees_the_cells_of_their_jurisdiction(world):
+    assert codes(get(world.gridworker)) == V1
+    assert codes(get(world.volunteer)) == V1
+    assert codes(get(world.gridworker_v3)) == V3
+    assert codes(get(world.operator)) == V1 + V2
+    assert codes(get(world.county_operator)) == V1 + V2 + V3
+    assert codes(get(world.admin)) == V1 + V2 + V3 + FAR
+    assert codes(get(world.outsider)) == []
+    assert codes(get(world.retired)) == []
+
+
+def test_mine_gives_exactly_my_cells(world):
+    assert codes(get(world.gridworker, mine="1")) == [V1[0]]
+    assert codes(get(world.gridworker2, mine="1")) == V1
+    assert codes(get(world.volunteer, mine="true")) == [V1[1]]
+    assert codes(get(world.gridworker_v3, mine="1")) == V3
+    assert codes(get(world.retired, mine="1")) == []
+    assert codes(get(world.operator, mine="1")) == []
+    assert codes(get(world.admin, mine="1")) == []
+    assert codes(get(world.gridworker, mine="0")) == V1
+    assert all(feature["properties"]["mine"] for feature in get(world.gridworker2, mine="1")["features"])
+
+
+def test_region_and_bbox_narrow_the_cells(world):
+    assert codes(get(world.county_operator, region="150922100202")) == V2
+    assert codes(get(world.county_operator, region="150922101000")) == V3
+    assert codes(get(world.admin, region="152525")) == FAR
+    # A region outside the jurisdiction gives nothing more than the jurisdiction.
+    assert codes(get(world.gridworker, region="150922101000")) == []
+    assert codes(get(world.county_operator, bbox="114.1,41.1,114.2,41.2")) == [V1[0]]
+    assert codes(get(world.admin, bbox="120.45,44.45,120.55,44.55")) == FAR
+    assert codes(get(world.admin, bbox="114.5,42.95,114.6,43")) == [V2[1]]
+    assert codes(get(world.admin, bbox="0,0,1,1")) == []
+
+
+def test_anonymous_and_bad_tokens_are_401(world):
+    body = assert_error(APIClient().get(URL), 401, "not_authenticated")
+    assert body["message"] == "身份认证信息未提供。"
+    response = APIClient().get(URL, HTTP_AUTHORIZATION="Token not-a-token")
+    assert_error(response, 401, "not_authenticated")
+    assert response["WWW-Authenticate"].startswith("Token")
+
+
+def test_a_phone_token_or_a_session_signs_in(world):
+    token = Token.objects.create(user=world.gridworker)
+    phone = APIClient()
+    phone.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert codes(phone.get(URL, {"mine": "1"}).json()) == [V1[0]]
+    browser = Client()
+    browser.force_login(world.gridworker2)
+    assert codes(browser.get(URL, {"mine": "1"}).json()) == V1
+
+
+@pytest.mark.parametrize(
+    ("query", "code", "field"),
+    [
+        ({"mine": "maybe"}, "invalid_mine", "mine"),
+        ({"region": "nowhere"}, "invalid_region", "region"),
+        ({"region": "150999000000"}, "invalid_region", "region"),
+        ({"bbox": "114,41,115"}, "invalid_bbox", "bbox"),
+        ({"zoom": "30"}, "invalid_zoom", "zoom"),
+    ],
+)
+def test_a_bad_parameter_is_a_400(world, query, code, field):
+    good = {"mine": "1", "region": "150922100201", "bbox": "114,41,115,42", "zoom": "15"}
+    assert codes(get(world.gridworker2, **good)) == V1
+    assert_error(client_for(world.gridworker2).get(URL, {**good, **query}), 400, code, field)
+
+
+@pytest.mark.parametrize("zoom", [0, 3, 8, 13, 18, 22])
+def test_every_cell_stays_a_valid_area_at_every_zoom(world, zoom):
+    body = get(world.admin, zoom=str(zoom))
+    assert len(body["features"]) == 6
+    for feature in body["features"]:
+        shape = GEOSGeometry(json.dumps(feature["geometry"]), srid=4326)
+        assert shape.valid and not shape.empty and shape.geom_type == "MultiPolygon", (zoom, feature["id"])
+    # The school is a few metres across: at a low zoom it is drawn at a finer precision, not dropped.
+    assert by_code(body)[V2[1]]["geometry"]["coordinates"]
+
+
+def test_private_caching_and_304(world):
+    client = client_for(world.gridworker)
+    response = client.get(URL)
+    assert "private" in response["Cache-Control"]
+    assert {"Authorization", "Cookie"} <= {part.strip() for part in response["Vary"].split(",")}
+    etag = response["ETag"]
+    assert client.get(URL, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    # Another user's view of the same cells differs ("mine"), so it has another tag.
+    other = client_for(world.gridworker2).get(URL, HTTP_IF_NONE_MATCH=etag)
+    assert other.status_code == 200 and other["ETag"] != etag
+    # A new gridworker on c2 changes the layer.
+    assign_member(f.user("newcomer", last_name="钱", first_name="新"), Role.GRIDWORKER, world.v1_committee, [world.c2])
+    changed = client.get(URL, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert by_code(changed.json())[V1[1]]["properties"]["gridworkers"] == ["王芳", "钱新"]
+
+
+def test_the_number_of_queries_does_not_grow_with_the_cells(world, django_assert_max_num_queries):
+    for seq in range(3, 40):
+        cell = f.cell(world.v1, seq, (114 + seq / 100, 41.5, 114.005 + seq / 100, 41.505))
+        assign_member(f.user(f"worker{seq}"), Role.GRIDWORKER, world.v1_committee, [cell])
+    browser = Client()
+    browser.force_login(world.county_operator)
+    # session, user, jurisdiction, region, cells, their members (+1 for shapes that need a finer drawing)
+    with django_assert_max_num_queries(7):
+        response = browser.get(URL, {"region": "150922100201", "bbox": "114,41,115,42", "zoom": "2"})
+    assert response.status_code == 200
+    assert len(response.json()["features"]) == 39
+
+
+def test_messages_follow_the_chosen_language(world):
+    english = Client()
+    english.cookies["django_language"] = "en"
+    assert english.get(URL).json()["message"] == "Authentication credentials were not provided."
+    english.force_login(world.gridworker)
+    body = assert_error(english.get(URL, {"mine": "perhaps"}), 400, "invalid_mine", "mine")
+    assert body["message"] == "Give mine as 1 or 0."
+    chinese = Client()
+    chinese.force_login(world.gridworker)
+    assert chinese.get(URL, {"zoom": "x"}).json()["code"] == "invalid_zoom"
+    assert chinese.get(URL, {"bbox": "x"}).json()["message"].startswith("范围格式为")

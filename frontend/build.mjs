@@ -24,7 +24,8 @@ const options = {
   outdir: "static/frontend/build",
   bundle: true,
   format: "iife",
-  target: ["es2019", "chrome80", "safari13"],
+  // Safari before 14.1 mishandles some destructuring, which esbuild then refuses to lower.
+  target: ["es2019", "chrome80", "safari14.1"],
   minify: !watch,
   sourcemap: true,
   legalComments: "linked",

@@ -1,5 +1,7 @@
 """The language switch, in a real browser: Chinese by default, English on request, and back."""
 
+from playwright.sync_api import expect
+
 from .conftest import LAPTOP, sign_in
 
 
@@ -10,17 +12,15 @@ def test_pages_are_chinese_by_default_and_the_switch_gives_english_and_back(new_
     assert page.locator("h1").inner_text() == "登录 gridgov"
 
     page.select_option("#language-main", "en")
-    page.wait_for_load_state()
-    assert page.locator("html").get_attribute("lang") == "en"
-    assert page.locator("h1").inner_text() == "Sign in to gridgov"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_have_text("Sign in to gridgov")
 
     # The choice sticks across pages and sign-in.
     sign_in(page, "county-operator-001", "/mediator/")
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
 
     page.select_option(".language-switch select", "zh-hans")
-    page.wait_for_load_state()
-    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
 
 
 def test_a_wrong_password_is_refused_with_a_message_and_no_session(new_context):

@@ -500,6 +500,7 @@ def test_the_screens_at_390_pixels_pass_the_accessibility_checks(new_context, se
     expect(page.locator("#grid-map path.my-position")).to_have_count(1)
     expect(page.locator("#grid-map .cell-label").first).to_have_text(cells["features"][0]["properties"]["name"])
     expect(page.locator("#grid-position")).not_to_be_empty()
+    expect(page.locator("#toast")).to_be_hidden(timeout=10_000)  # the "sent" notice fades by itself
     screenshot(page, "phone-grid")
     assert check_accessibility(page) == []
 

@@ -247,6 +247,8 @@ SPECTACULAR_SETTINGS = {
 MAP_TILE_URL = env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_SUBDOMAINS = env("MAP_TILE_SUBDOMAINS", "abc")
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
+# The most grid cells one GET /maps/cells.geojson may return (0: no limit); more is a 400 asking to zoom in.
+MAPS_MAX_CELLS = envint("MAPS_MAX_CELLS", 5000)
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (41.9, 114.0),
     "DEFAULT_ZOOM": 9,

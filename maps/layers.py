@@ -18,9 +18,10 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
+from django.db.models.query import ModelIterable
 
 from grid import codes
-from grid.models import GridCell, Member
+from grid.models import CELL_ROLES, GridCell, GridCellQuerySet, Member, Role
 
 MIN_ZOOM = 0
 MAX_ZOOM = 22
@@ -188,13 +189,14 @@ def vertex_count(geometry):
 # --- who sees which cells ---------------------------------------------------------------
 
 
-def cells_visible_to(user):
+def cells_visible_to(user, cells=None):
     """Grid cells in the regions of the user's active memberships; everything for a superuser.
 
     A gridworker sees the cells of the village they serve, a township centre the township's,
-    a county centre the county's; a user with no membership sees none. One query.
+    a county centre the county's; a user with no membership sees none. One query. `cells`
+    is the queryset to narrow (default: all grid cells).
     """
-    cells = GridCell.objects.all()
+    cells = GridCell.objects.all() if cells is None else cells
     if not user.is_authenticated:
         return cells.none()
     if user.is_superuser:
@@ -216,3 +218,77 @@ def cells_of(user):
     return Member.cells.through.objects.filter(
         member__user=user, member__active=True, member__unit__active=True
     ).values("gridcell_id")
+
+
+# --- who patrols each cell ------------------------------------------------------------------
+
+
+class MapCells(GridCellQuerySet):
+    """Grid cells that, once fetched (`with_people()`), carry their active patrollers:
+    `gridworkers` and `volunteers` (display names, in the order they were assigned) and
+    `people` (their user ids).
+
+    The names come in one query of plain values, with the cells picked by this queryset as a
+    subquery: building a Member and a User per assignment (a prefetch) cost most of a large
+    response's query time, and a list of thousands of cell ids makes SQLite choose a very slow
+    plan. `prefetch_related(None)` drops the step, as it drops a prefetch.
+    """
+
+    _with_people = False
+
+    def with_people(self):
+        clone = self._chain()
+        clone._with_people = True
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._with_people = self._with_people
+        return clone
+
+    def prefetch_related(self, *lookups):
+        clone = super().prefetch_related(*lookups)
+        if lookups == (None,):
+            clone._with_people = False
+        return clone
+
+    def _fetch_all(self):
+        fetching = self._result_cache is None
+        super()._fetch_all()
+        if fetching and self._with_people and self._iterable_class is ModelIterable:
+            attach_people(self._result_cache, self)
+
+
+def attach_people(cells, picked):
+    """Give each of `cells` (fetched from the queryset `picked`) its patrollers; one query."""
+    by_pk = {}
+    for cell in cells:
+        cell.gridworkers, cell.volunteers, cell.people = [], [], set()
+        by_pk[cell.pk] = cell
+    if not by_pk:
+        return
+    assignments = (
+        Member.cells.through.objects.filter(
+            gridcell_id__in=picked.values("pk"),
+            member__active=True,
+            member__unit__active=True,
+            member__role__in=CELL_ROLES,
+        )
+        .order_by("member_id")
+        .values_list(
+            "gridcell_id",
+            "member__role",
+            "member__user_id",
+            "member__user__username",
+            "member__user__last_name",
+            "member__user__first_name",
+        )
+    )
+    for cell_pk, role, user_id, username, last_name, first_name in assignments:
+        cell = by_pk.get(cell_pk)
+        if cell is None:
+            continue
+        # As grid.models.display_name, without building a User.
+        name = f"{last_name}{first_name}".strip() or username
+        (cell.gridworkers if role == Role.GRIDWORKER else cell.volunteers).append(name)
+        cell.people.add(user_id)

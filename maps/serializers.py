@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from grid.models import GridCell, Region, Role, display_name
+from grid.models import GridCell, Region
 
 
 @extend_schema_field(build_geo_container_schema("MultiPolygon", build_array_type(build_polygon_schema())))
@@ -60,13 +60,13 @@ class CellFeatureSerializer(GeoFeatureModelSerializer):
             "boundary",
         ]
 
+    # The cells come from layers.MapCells.with_people(), which attaches these.
     def get_gridworkers(self, cell) -> list[str]:
-        return [display_name(member.user) for member in cell.assigned if member.role == Role.GRIDWORKER]
+        return cell.gridworkers
 
     def get_volunteers(self, cell) -> list[str]:
-        return [display_name(member.user) for member in cell.assigned if member.role == Role.VOLUNTEER]
+        return cell.volunteers
 
     def get_mine(self, cell) -> bool:
         """Whether the requesting user is assigned to the cell."""
-        user_id = self.context["request"].user.pk
-        return any(member.user_id == user_id for member in cell.assigned)
+        return self.context["request"].user.pk in cell.people

@@ -1,15 +1,16 @@
 """GET /maps/cells.geojson: grid cells in the user's jurisdiction, with their gridworkers."""
 
+import gzip
 import json
 
 import pytest
 from django.contrib.gis.geos import GEOSGeometry
-from django.test import Client
+from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from grid.members import assign_member
-from grid.models import Role
+from grid.models import Role, UnitKind
 from tests import factories as f
 
 from .conftest import assert_error, client_for
@@ -178,3 +179,100 @@ def test_messages_follow_the_chosen_language(world):
     chinese.force_login(world.gridworker)
     assert chinese.get(URL, {"zoom": "x"}).json()["code"] == "invalid_zoom"
     assert chinese.get(URL, {"bbox": "x"}).json()["message"].startswith("范围格式为")
+
+
+def test_names_come_in_assignment_order_and_fall_back_to_the_username(world):
+    # Assigned after 王芳 but sorting before her: the order is the assignment's, not the name's.
+    assign_member(f.user("aaa", last_name="艾", first_name="安"), Role.GRIDWORKER, world.v1_committee, [world.c2])
+    assign_member(f.user("nameless"), Role.VOLUNTEER, world.v1_committee, [world.c2])
+    # A committee that is no longer active: its people are not listed.
+    closed = f.unit(world.v1, UnitKind.VILLAGE_COMMITTEE, "旧村委会", code="150922100201-old")
+    assign_member(f.user("closed", last_name="钟", first_name="关"), Role.GRIDWORKER, closed, [world.c2])
+    closed.active = False
+    closed.save()
+    c2 = by_code(get(world.admin))[V1[1]]["properties"]
+    assert c2["gridworkers"] == ["王芳", "艾安"]
+    assert c2["volunteers"] == ["赵强", "nameless"]
+    assert c2["mine"] is False
+    assert by_code(get(world.volunteer))[V1[1]]["properties"]["mine"] is True
+
+
+def test_the_names_are_one_query_whatever_the_cells_and_people(world, django_assert_num_queries):
+    for seq in range(3, 40):
+        cell = f.cell(world.v1, seq, (114 + seq / 100, 41.5, 114.005 + seq / 100, 41.505))
+        assign_member(
+            f.user(f"worker{seq}", last_name="吴", first_name=str(seq)), Role.GRIDWORKER, world.v1_committee, [cell]
+        )
+        assign_member(f.user(f"helper{seq}"), Role.VOLUNTEER, world.v1_committee, [cell])
+    client = client_for(world.admin)  # forced: no session or token queries
+    # cells, their people (zoom 16: no shape needs a finer drawing)
+    with django_assert_num_queries(2):
+        response = client.get(URL, {"bbox": "114.001,41.001,114.999,41.999", "zoom": "16"})
+    features = by_code(response.json())
+    assert len(features) == 39
+    assert features["150922100201007"]["properties"]["gridworkers"] == ["吴7"]
+    assert features["150922100201007"]["properties"]["volunteers"] == ["helper7"]
+
+
+def test_the_body_is_gzipped_for_clients_that_accept_it(world):
+    client = client_for(world.gridworker)
+    plain = client.get(URL)
+    assert "Content-Encoding" not in plain
+    assert "Accept-Encoding" in {part.strip() for part in plain["Vary"].split(",")}
+    packed = client.get(URL, HTTP_ACCEPT_ENCODING="br, gzip;q=0.9")
+    assert packed["Content-Encoding"] == "gzip"
+    assert int(packed["Content-Length"]) == len(packed.content) < len(plain.content)
+    assert json.loads(gzip.decompress(packed.content)) == plain.json()
+    vary = {part.strip() for part in packed["Vary"].split(",")}
+    assert {"Authorization", "Cookie", "Accept-Encoding"} <= vary
+    assert "private" in packed["Cache-Control"]
+    # Another encoding of the same content: a weak tag; either tag revalidates either way.
+    assert packed["ETag"] == f"W/{plain['ETag']}"
+    for etag in (plain["ETag"], packed["ETag"]):
+        for encoding in ("gzip", ""):
+            again = client.get(URL, HTTP_IF_NONE_MATCH=etag, HTTP_ACCEPT_ENCODING=encoding)
+            assert again.status_code == 304 and again.content == b""
+            assert "Content-Encoding" not in again and "Accept-Encoding" in again["Vary"]
+    # A changed layer is sent again, compressed.
+    assign_member(f.user("newcomer", last_name="钱", first_name="新"), Role.GRIDWORKER, world.v1_committee, [world.c1])
+    changed = client.get(URL, HTTP_IF_NONE_MATCH=packed["ETag"], HTTP_ACCEPT_ENCODING="gzip")
+    assert changed.status_code == 200 and changed["Content-Encoding"] == "gzip"
+    assert "钱新" in gzip.decompress(changed.content).decode()
+
+
+def test_short_bodies_and_errors_are_not_gzipped(world):
+    empty = client_for(world.outsider).get(URL, HTTP_ACCEPT_ENCODING="gzip")
+    assert empty.status_code == 200 and empty.json() == {"type": "FeatureCollection", "features": []}
+    assert "Content-Encoding" not in empty
+    error = client_for(world.gridworker).get(URL, {"zoom": "99"}, HTTP_ACCEPT_ENCODING="gzip")
+    assert error.status_code == 400 and "Content-Encoding" not in error
+    assert error.json()["code"] == "invalid_zoom"
+
+
+@override_settings(MAPS_MAX_CELLS=2)
+def test_a_view_with_too_many_cells_is_refused(world, django_assert_max_num_queries):
+    english = Client()
+    english.cookies["django_language"] = "en"
+    english.force_login(world.county_operator)  # sees V1, V2 and V3: five cells
+    # session, user, jurisdiction, cells (at most three read); not their people
+    with django_assert_max_num_queries(4):
+        response = english.get(URL, HTTP_ACCEPT_ENCODING="gzip")
+    body = assert_error(response, 400, "too_many_cells", "bbox")
+    assert "Content-Encoding" not in response
+    assert body["message"] == (
+        "This view holds more than 2 grid cells. Zoom in or choose a smaller area (bbox or region)."
+    )
+    # Exactly the limit is answered, with the people.
+    narrow = english.get(URL, {"region": "150922100201"})
+    assert narrow.status_code == 200
+    assert codes(narrow.json()) == V1
+    assert by_code(narrow.json())[V1[0]]["properties"]["gridworkers"] == ["李明", "王芳"]
+    assert english.get(URL, {"bbox": "114.1,41.1,114.9,41.9"}).status_code == 200
+    chinese = Client()
+    chinese.force_login(world.county_operator)
+    assert chinese.get(URL).json()["code"] == "too_many_cells"
+
+
+@override_settings(MAPS_MAX_CELLS=0)
+def test_no_limit_when_the_setting_is_zero(world):
+    assert len(get(world.county_operator)["features"]) == 5

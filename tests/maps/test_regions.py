@@ -1,6 +1,7 @@
 """GET /maps/regions.geojson: public boundaries of one level, narrowed by box and region,
 simplified by zoom, cached by ETag."""
 
+import gzip
 import json
 
 import pytest
@@ -196,3 +197,18 @@ def test_messages_are_chinese_by_default_and_english_on_request(world):
         "The zoom must be a whole number from 0 to 22 (got “99”)."
     )
     assert english.get(URL, {"within": "150923000000"}).json()["message"] == "No region has the code “150923000000”."
+
+
+def test_the_layer_is_gzipped_for_clients_that_accept_it(world, client):
+    plain = client.get(URL, {"level": "village", "zoom": "10"})
+    packed = client.get(URL, {"level": "village", "zoom": "10"}, HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert "Content-Encoding" not in plain and packed["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(packed.content)) == plain.json()
+    assert len(packed.content) < len(plain.content) / 3
+    for response in (plain, packed):
+        assert "Accept-Encoding" in response["Vary"] and "public" in response["Cache-Control"]
+    assert packed["ETag"] == f"W/{plain['ETag']}"
+    again = client.get(
+        URL, {"level": "village", "zoom": "10"}, HTTP_IF_NONE_MATCH=packed["ETag"], HTTP_ACCEPT_ENCODING="gzip"
+    )
+    assert again.status_code == 304 and again["ETag"] == packed["ETag"] and "Accept-Encoding" in again["Vary"]

@@ -36,7 +36,8 @@ export class GridView {
     this.layer = cellsLayer(this.cells).addTo(this.map);
     this.layer.eachLayer((layer) => {
       const name = layer.feature.properties.name || layer.feature.properties.code;
-      if (name) layer.bindTooltip(name, { permanent: true, direction: "center", className: "cell-label" });
+      // Above the middle, so that my position (often near the middle) stays visible.
+      if (name) layer.bindTooltip(name, { permanent: true, direction: "top", offset: [0, -16], className: "cell-label" });
     });
     if (!this.fitted) this.fit();
   }

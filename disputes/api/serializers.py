@@ -147,6 +147,12 @@ class ReportPhotoSerializer(serializers.ModelSerializer):
         fields = ["sha256", "purpose"]
 
 
+class ReportListQuery(serializers.Serializer):
+    mine = serializers.BooleanField(
+        required=False, default=False, help_text=_("true: only the reports you made yourself")
+    )
+
+
 class ReportSerializer(serializers.ModelSerializer):
     category = CategoryRefSerializer(read_only=True)
     region = RegionRefSerializer(read_only=True)

@@ -97,7 +97,7 @@ def handler_check(user):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Your reports, and the reports of cases you can see")),
+    list=extend_schema(summary=_("Your reports, and the reports of cases you can see"), parameters=[s.ReportListQuery]),
     create=extend_schema(
         summary=_("Submit a report (safe to retry with the same id)"),
         request=s.ReportInputSerializer,
@@ -117,9 +117,14 @@ class ReportViewSet(Authenticated, mixins.ListModelMixin, mixins.CreateModelMixi
     def get_queryset(self):
         user = self.request.user
         visible = Case.objects.visible_to(user).values("pk")
+        reports = Report.objects.filter(Q(reporter=user) | Q(case__in=visible))
+        if self.action == "list":
+            query = s.ReportListQuery(data=self.request.query_params)
+            query.is_valid(raise_exception=True)
+            if query.validated_data["mine"]:
+                reports = reports.filter(reporter=user)
         return (
-            Report.objects.filter(Q(reporter=user) | Q(case__in=visible))
-            .select_related("category", "region", "cell", "reporter", "case")
+            reports.select_related("category", "region", "cell", "reporter", "case")
             .defer("region__boundary", "cell__boundary")  # large, and never shown here
             .prefetch_related("photos")
             .order_by("-received_at", "pk")

@@ -415,6 +415,20 @@ class TestIntake:
         assert ids == {str(other.reports.get().pk)}
         assert client_for(world.outsider).get("/api/reports/").json()["results"] == []
 
+    def test_reports_list_narrows_to_my_own_reports_with_mine(self, world):
+        own = submit(world)
+        # Another report in a case the operator sees: listed for the operator, but not as theirs.
+        client = client_for(world.operator_t2)
+        other = submit(world, point=POINT_V3)
+        assert {r["id"] for r in client.get("/api/reports/").json()["results"]} == {str(other.reports.get().pk)}
+        assert client.get("/api/reports/?mine=true").json()["results"] == []
+        mine = client_for(world.gridworker).get("/api/reports/?mine=1").json()["results"]
+        assert [r["id"] for r in mine] == [str(own.reports.get().pk)]
+
+    def test_reports_list_refuses_a_malformed_mine(self, world):
+        response = client_for(world.gridworker).get("/api/reports/?mine=perhaps")
+        assert_error(response, 400, "invalid", "mine")
+
 
 # From a given state, acts refused as illegal by someone who could make them in another state.
 ILLEGAL = [

@@ -189,7 +189,7 @@ async function refreshServer() {
   try {
     const cases = config.api.cases;
     const [reports, tasks, open] = await Promise.all([
-      list(`${config.api.reports}?page_size=50`, auth.token, 50),
+      list(`${config.api.reports}?mine=1&page_size=50`, auth.token, 50),
       list(`${cases}?state=resolved&page_size=100`, auth.token, 100),
       list(`${cases}?${OPEN_STATES.map((s) => `state=${s}`).join("&")}&page_size=100`, auth.token, 100),
     ]);

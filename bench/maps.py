@@ -390,7 +390,6 @@ def breakdown(user, box, zoom, repeat):
     from rest_framework.renderers import JSONRenderer
     from rest_framework.test import APIRequestFactory, force_authenticate
 
-    from grid.models import CELL_ROLES, Member
     from maps import layers
     from maps.views import CellLayer
 
@@ -417,23 +416,7 @@ def breakdown(user, box, zoom, repeat):
         list(queryset._chain().prefetch_related(None))
         phases["cells_orm"].append((time.perf_counter() - t) * 1e3)
         t = time.perf_counter()
-        list(
-            Member.cells.through.objects.filter(
-                gridcell_id__in=view.filter_queryset(layers.cells_visible_to(user)).values("pk"),
-                member__active=True,
-                member__unit__active=True,
-                member__role__in=CELL_ROLES,
-            )
-            .order_by("member_id")
-            .values_list(
-                "gridcell_id",
-                "member__role",
-                "member__user_id",
-                "member__user__username",
-                "member__user__last_name",
-                "member__user__first_name",
-            )
-        )
+        list(layers.assignments(view.filter_queryset(layers.cells_visible_to(user))))
         phases["members_values"].append((time.perf_counter() - t) * 1e3)
 
         t0 = time.perf_counter()

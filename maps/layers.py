@@ -259,15 +259,11 @@ class MapCells(GridCellQuerySet):
             attach_people(self._result_cache, self)
 
 
-def attach_people(cells, picked):
-    """Give each of `cells` (fetched from the queryset `picked`) its patrollers; one query."""
-    by_pk = {}
-    for cell in cells:
-        cell.gridworkers, cell.volunteers, cell.people = [], [], set()
-        by_pk[cell.pk] = cell
-    if not by_pk:
-        return
-    assignments = (
+def assignments(picked):
+    """(cell pk, role, user id, username, last name, first name) of the active patrollers of the
+    cells in the queryset `picked`, as plain values; the cells are picked by a subquery (a list of
+    many ids makes SQLite choose a very slow plan)."""
+    return (
         Member.cells.through.objects.filter(
             gridcell_id__in=picked.values("pk"),
             member__active=True,
@@ -284,7 +280,17 @@ def attach_people(cells, picked):
             "member__user__first_name",
         )
     )
-    for cell_pk, role, user_id, username, last_name, first_name in assignments:
+
+
+def attach_people(cells, picked):
+    """Give each of `cells` (fetched from the queryset `picked`) its patrollers; one query."""
+    by_pk = {}
+    for cell in cells:
+        cell.gridworkers, cell.volunteers, cell.people = [], [], set()
+        by_pk[cell.pk] = cell
+    if not by_pk:
+        return
+    for cell_pk, role, user_id, username, last_name, first_name in assignments(picked):
         cell = by_pk.get(cell_pk)
         if cell is None:
             continue

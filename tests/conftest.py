@@ -39,3 +39,13 @@ def fresh_reference_caches():
     reference.forget()
     linkage.forget()
     forget_regions()
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Throttle counters live in Django's cache: one test's requests must not slow down the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

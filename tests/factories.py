@@ -6,6 +6,7 @@ edges are exact and tests can reason about them.
 
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import MultiPolygon, Polygon
+from rest_framework.test import APIClient
 
 from grid.models import GridCell, Region, RegionLevel, Unit
 
@@ -45,3 +46,11 @@ def unit(region, kind, name=None, code=None):
 
 def user(username, **kw):
     return get_user_model().objects.create_user(username=username, password="x-test-password-1", **kw)
+
+
+def client_for(user=None):
+    """An API client signed in as `user` (anonymous without one)."""
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client

@@ -5,30 +5,15 @@ import importlib.util
 import io
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from disputes import intake, workflow
 from disputes.models import AuditEntry, Case, CaseState, Photo, Report
 from tests.disputes.conftest import PARTIES, POINT_V1_C1, POINT_V1_C2, POINT_V3, report_data
+from tests.factories import client_for
 
 S = CaseState
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttles():
-    # Throttle counters live in the cache; one test's look-ups must not slow down the next.
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def client_for(user=None):
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def submit(world, user=None, category=None, point=POINT_V1_C1, **overrides):

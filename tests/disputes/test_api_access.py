@@ -7,7 +7,6 @@ gridworker_v3 in cell c4 (village V3, township T2). Both are disputes with the s
 import json
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from disputes import intake, workflow
@@ -43,13 +42,6 @@ EXPECTED = {
 }
 
 MASKED_ID, MASKED_PHONE = "110***********002X", "138****5678"
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttles():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ township centre, and says so.
 """
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
@@ -318,13 +317,6 @@ class TestJointHandling:
 
 
 # --- the API ----------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttles():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def client_for(user):

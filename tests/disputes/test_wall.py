@@ -25,7 +25,6 @@ import json
 import time
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -37,6 +36,7 @@ from disputes.models import AuditEntry, Case, Category, Report
 from realtime.auth import issue_display_token
 from tests import factories as f
 from tests.disputes.conftest import PARTIES, POINT_V1_C1, POINT_V3, report_data
+from tests.factories import client_for
 
 HOUR = datetime.timedelta(hours=1)
 POINT_V2 = (114.5, 42.5)
@@ -50,20 +50,6 @@ def not_at_midnight():
     left = 86400 - (local.hour * 3600 + local.minute * 60 + local.second)
     if left < 60:
         time.sleep(left + 1)
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttles():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def client_for(user=None):
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def new_case(world, category=None, point=POINT_V1_C1, reporter=None, **overrides):

@@ -16,7 +16,6 @@ import math
 
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
-from rest_framework.test import APIClient
 
 from grid.members import assign_member
 from grid.models import Member, Role, UnitKind
@@ -79,13 +78,6 @@ def world(db):
     w.outsider = f.user("outsider")
     w.admin = f.user("admin", is_superuser=True, is_staff=True)
     return w
-
-
-def client_for(user=None):
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def assert_error(response, status, code, field=None):

@@ -12,8 +12,9 @@ from rest_framework.test import APIClient
 from grid.members import assign_member
 from grid.models import Role, UnitKind
 from tests import factories as f
+from tests.factories import client_for
 
-from .conftest import assert_error, client_for
+from .conftest import assert_error
 
 URL = "/maps/cells.geojson"
 V1 = ["150922100201001", "150922100201002"]

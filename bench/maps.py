@@ -5,7 +5,7 @@
 Uses the generated county of bench/locate.py (same generator, same --cells and --seed) in a
 database of its own, gridgov_benchmaps (PostGIS on the server in BENCH_POSTGRES_URL, or
 var/bench/gridgov_benchmaps.sqlite3), so it never collides with the other benchmarks. To the
-county it adds people as grid/demo.py has them: a village committee per village, one gridworker
+county it adds people as demo/county.py has them: a village committee per village, one gridworker
 per cell and one volunteer per village holding all its cells, so that every cell feature names
 its gridworker and volunteer as it would in service. A superuser with an API token reads the
 cells (a superuser sees every cell; the jurisdiction filter is one prefix test for others).
@@ -103,7 +103,7 @@ def holds_people(cells):
 
 
 def add_people(seed):
-    """As grid/demo.py: per village a committee, a gridworker per cell, a volunteer for all cells."""
+    """As demo/county.py: per village a committee, a gridworker per cell, a volunteer for all cells."""
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "maps",
     "realtime",
     "frontend",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -227,7 +228,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "EXCEPTION_HANDLER": "disputes.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     # Residents look cases up without logging in: slow down guessing of verification codes.
     "DEFAULT_THROTTLE_RATES": {
         "resident": env("THROTTLE_RESIDENT", "60/hour"),

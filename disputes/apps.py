@@ -11,7 +11,8 @@ class DisputesConfig(AppConfig):
 
         from grid.models import Unit
 
-        from . import linkage, reference
+        from . import reference
+        from .linkage import graph as linkage
         from .models import Capability, Category, LinkageEdge, StageLimit
 
         for model in (Category, StageLimit, Unit):

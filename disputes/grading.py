@@ -27,8 +27,9 @@ from django.db.models import F, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from core.errors import InvalidInput
+
 from . import workflow
-from .errors import InvalidInput
 from .models import GRADE_ORDER, Category, Grade, Report
 
 GRADES = [str(grade) for grade in GRADE_ORDER]  # green, yellow, orange, red

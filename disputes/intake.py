@@ -19,10 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import grid
+from core.errors import InvalidInput, NotAllowed, ReportConflict
 from grid.location import CoordinateError
 
 from . import access, grading, reference, workflow
-from .errors import InvalidInput, NotAllowed, ReportConflict
 from .models import OPEN_STATES, Case, CaseKind, Category, Party, PartyRole, PhotoPurpose, Report, ReportPhoto
 
 DUPLICATE_RADIUS_M = 250

@@ -28,7 +28,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
-from .errors import InvalidInput
+from core.errors import InvalidInput
+
 from .models import Case, Photo, Report, ReportPhoto
 
 MiB = 1024 * 1024

@@ -20,7 +20,9 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from . import announce, deadlines, escalation, linkage
+from . import announce, deadlines
+from .linkage import escalation
+from .linkage import graph as linkage
 from .models import OPEN_STATES, PAUSED_STATES, AuditEntry, Case
 from .workflow import _pauses
 

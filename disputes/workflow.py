@@ -15,10 +15,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import IllegalTransition, InvalidInput, NotAllowed, NotFound, StaleCase
 from grid.models import Unit, UnitKind
 
-from . import access, announce, deadlines, linkage, reference
-from .errors import IllegalTransition, InvalidInput, NotAllowed, NotFound, StaleCase
+from . import access, announce, deadlines, reference
+from .linkage import graph as linkage
 from .models import (
     OPEN_STATES,
     PAUSED_STATES,

@@ -6,8 +6,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from disputes.api.filters import BBoxField
-from disputes.errors import InvalidInput
+from core.errors import InvalidInput
+from core.params import BBoxField
 from grid import codes
 from grid.models import Region, RegionLevel
 

@@ -24,7 +24,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from disputes.errors import InvalidInput
+from core.errors import InvalidInput
 from grid.models import GridCell, Region, RegionLevel
 
 from . import layers, params

@@ -33,7 +33,8 @@ def audit_purge_permit(request):
 @pytest.fixture(autouse=True)
 def fresh_reference_caches():
     """Per-process caches must not carry rows from one test's (rolled back) database to the next."""
-    from disputes import linkage, reference
+    from disputes import reference
+    from disputes.linkage import graph as linkage
     from grid.location import forget_regions
 
     reference.forget()

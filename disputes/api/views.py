@@ -20,7 +20,6 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -28,10 +27,12 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
-from rest_framework_gis.pagination import GeoJsonPagination
 
-from disputes import access, documents, escalation, intake, workflow
-from disputes.errors import InvalidInput, NotAllowed, NotFound
+from core.api_errors import ERRORS, ErrorSerializer
+from core.errors import InvalidInput, NotAllowed, NotFound
+from core.pagination import GeoPages, Pages
+from disputes import access, documents, intake, workflow
+from disputes.linkage import escalation
 from disputes.models import (
     AuditEntry,
     Case,
@@ -49,36 +50,10 @@ from . import serializers as s
 from .filters import CaseFilter
 
 
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description=_("invalid input")),
-    401: OpenApiResponse(ErrorSerializer, description=_("not authenticated")),
-    403: OpenApiResponse(ErrorSerializer, description=_("not allowed")),
-    404: OpenApiResponse(ErrorSerializer, description=_("not found, or not in your jurisdiction")),
-    409: OpenApiResponse(ErrorSerializer, description=_("illegal transition, stale version or conflict")),
-}
-
-
 class Authenticated:
     """Token first, so that an anonymous call is answered 401 with a `WWW-Authenticate: Token` challenge."""
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
-
-
-class Pages(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-
-class GeoPages(GeoJsonPagination):
-    page_size = 1000
-    max_page_size = 5000
 
 
 def handler_check(user):

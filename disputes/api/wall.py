@@ -23,11 +23,10 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_errors import ERRORS
+from core.errors import NotAllowed, NotFound
 from disputes import wall
-from disputes.errors import NotAllowed, NotFound
 from realtime.auth import display_identity
-
-from .views import ERRORS
 
 # --- who is asking -------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def load_capabilities(apps, schema_editor):
-    from disputes.chain import load_capabilities
+    from disputes.linkage.chain import load_capabilities
 
     load_capabilities(apps.get_model("disputes", "Capability"), apps.get_model("disputes", "Category"))
 

@@ -8,9 +8,11 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
 
-from disputes import categories, chain, linkage
+from demo import county as _demo  # noqa: F401  imports shapely before Django loads GEOS: the other order crashes
+from disputes import categories
+from disputes.linkage import chain
+from disputes.linkage import graph as linkage
 from disputes.models import Capability, Category, LinkageEdge, StageLimit
-from grid import demo as _demo  # noqa: F401  imports shapely before Django loads GEOS: the other order crashes
 from grid.models import Region, RegionLevel, Unit, UnitKind
 from tests import factories as f
 

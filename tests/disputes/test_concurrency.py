@@ -9,8 +9,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from core.errors import IllegalTransition, ReportConflict, StaleCase
 from disputes import intake, workflow
-from disputes.errors import IllegalTransition, ReportConflict, StaleCase
 from disputes.models import AuditEntry, Case, Report
 from tests.disputes.conftest import report_data
 

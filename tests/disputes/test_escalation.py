@@ -14,8 +14,10 @@ import pytest
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
-from disputes import deadlines, escalation, intake, linkage, workflow
-from disputes.errors import IllegalTransition, InvalidInput, NotAllowed, StaleCase
+from core.errors import IllegalTransition, InvalidInput, NotAllowed, StaleCase
+from disputes import deadlines, intake, workflow
+from disputes.linkage import escalation
+from disputes.linkage import graph as linkage
 from disputes.models import AuditEntry, Capability, Case, CaseState, Handling, JointTask, LinkageEdge
 from grid.models import UnitKind
 from tests.disputes.conftest import report_data
@@ -421,7 +423,7 @@ class TestAPI:
 
 
 def test_a_summoned_unit_sees_the_case(world):
-    from disputes.escalation import summon_units
+    from disputes.linkage.escalation import summon_units
 
     case = intake.submit_report(world.gridworker, report_data(world.hazard)).case
     workflow.accept_case(world.committee, case)

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from core.errors import IllegalTransition, InvalidInput, NotAllowed, StaleCase
 from disputes import grading, intake, workflow
-from disputes.errors import IllegalTransition, InvalidInput, NotAllowed, StaleCase
 from disputes.models import AuditEntry, Case, Category, Report
 from tests.disputes.conftest import POINT_V1_C1, POINT_V1_C2, report_data
 

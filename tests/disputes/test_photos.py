@@ -14,8 +14,8 @@ from django.db import connection
 from django.utils import translation
 from PIL import ExifTags, Image, ImageCms, ImageFile, features
 
+from core.errors import InvalidInput
 from disputes import photos
-from disputes.errors import InvalidInput
 from disputes.intake import submit_report
 from disputes.models import Photo
 from disputes.photos import missing_photos, store_photo

@@ -8,11 +8,11 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
-from disputes import linkage
-from disputes.chain import build_standard_chain
+from demo.simulation import MOVING_STATES, Simulation
 from disputes.identity import validate_id_number
+from disputes.linkage import graph as linkage
+from disputes.linkage.chain import build_standard_chain
 from disputes.models import AuditEntry, Case, CaseState, JointTask, Party, Report
-from disputes.simulation import MOVING_STATES, Simulation
 from disputes.sweeper import sweep
 from grid.models import Member
 

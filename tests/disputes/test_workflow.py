@@ -7,8 +7,8 @@ from django.db import connection, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from core.errors import IllegalTransition, InvalidInput, NotAllowed, ReportConflict, StaleCase
 from disputes import intake, workflow
-from disputes.errors import IllegalTransition, InvalidInput, NotAllowed, ReportConflict, StaleCase
 from disputes.models import AuditEntry, Case, CaseState, Report
 from tests.disputes.conftest import PARTIES, POINT_V1_C1, POINT_V3, report_data
 

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from grid.demo import seed_demo
+from demo.county import seed_demo
 from grid.members import assign_member
 from grid.models import GridCell, Member, Region, RegionLevel, Role, Unit, UnitKind
 from tests import factories

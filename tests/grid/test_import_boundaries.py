@@ -19,7 +19,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 BOM = b"\xef\xbb\xbf"
-HUADE = Path(__file__).resolve().parents[2] / "grid" / "data" / "huade-150922.geojson"
+HUADE = Path(__file__).resolve().parents[2] / "demo" / "data" / "huade-150922.geojson"
 SHARED_COUNTIES = Path("/work/shared/data/boundaries/counties-150900.geojson")
 
 COUNTY = "150922000000"

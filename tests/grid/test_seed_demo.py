@@ -9,8 +9,8 @@ from django.contrib.gis.geos import Point
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 
+from demo.county import COUNTY_CODE, DEFAULT_PASSWORD, TOWNSHIPS, load_county_boundary
 from grid import locate
-from grid.demo import COUNTY_CODE, DEFAULT_PASSWORD, TOWNSHIPS, load_county_boundary
 from grid.models import GridCell, GridCellKind, Member, Region, RegionLevel, Role, Unit, UnitKind
 from tests import factories
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from disputes.chain import build_standard_chain
+from disputes.linkage.chain import build_standard_chain
 from disputes.models import LinkageEdge
 
 

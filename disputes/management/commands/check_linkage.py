@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from disputes import linkage
-from disputes.chain import REGION_KINDS, describe_units, violations
+from disputes.linkage import graph as linkage
+from disputes.linkage.chain import REGION_KINDS, describe_units, violations
 from grid.models import Region
 
 

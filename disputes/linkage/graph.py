@@ -105,7 +105,7 @@ def load():
     """Build the snapshot from the database."""
     from grid.models import Region, Unit
 
-    from .models import Capability, Category, LinkageEdge, LinkageVersion
+    from ..models import Capability, Category, LinkageEdge, LinkageVersion
 
     version = LinkageVersion.objects.values_list("number", flat=True).first() or 0
     units = [
@@ -127,7 +127,7 @@ def current():
     """The chain as the database holds it now, rebuilt only when its version moved."""
     from django.db import connection
 
-    from .models import LinkageVersion
+    from ..models import LinkageVersion
 
     key = (connection.alias, connection.settings_dict["NAME"])
     version = LinkageVersion.objects.values_list("number", flat=True).first() or 0
@@ -143,7 +143,7 @@ def changed(**kwargs):
     """Bump the version (connected to saves and deletes of the chain's rows in apps.py)."""
     from django.db.models import F
 
-    from .models import LinkageVersion
+    from ..models import LinkageVersion
 
     if not LinkageVersion.objects.filter(pk=1).update(number=F("number") + 1):
         LinkageVersion.objects.get_or_create(pk=1, defaults={"number": 1})

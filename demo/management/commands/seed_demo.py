@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from grid.demo import COUNTY_NAME, DEFAULT_PASSWORD, DemoError, seed_demo
+from demo.county import COUNTY_NAME, DEFAULT_PASSWORD, DemoError, seed_demo
 from grid.models import Region
 
 

@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import categories as standard_categories
-from . import linkage
+from .. import categories as standard_categories
+from . import graph as linkage
 
 GREEN, YELLOW, ORANGE, RED = "green", "yellow", "orange", "red"
 
@@ -221,7 +221,7 @@ def build_standard_chain():
     """
     from grid.models import Region, Unit
 
-    from .models import Category, LinkageEdge, LinkageVersion
+    from ..models import Category, LinkageEdge, LinkageVersion
 
     started = time.monotonic()
     result = BuildResult()

@@ -27,8 +27,8 @@ from django.db import transaction
 from django.db.models import Count, ProtectedError
 from django.utils.translation import gettext as _
 
-from .members import check_cells
-from .models import GridCell, GridCellKind, Member, Region, RegionLevel, Role, Unit, UnitKind
+from grid.members import check_cells
+from grid.models import GridCell, GridCellKind, Member, Region, RegionLevel, Role, Unit, UnitKind
 
 SEED = 150922
 COUNTY_CODE = "150922000000"

@@ -17,11 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import IllegalTransition, InvalidInput, NotAllowed
 from grid.models import Unit
 
-from . import access, announce, deadlines, linkage
-from .errors import IllegalTransition, InvalidInput, NotAllowed
-from .models import (
+from .. import access, announce, deadlines
+from ..models import (
     OPEN_STATES,
     PAUSED_STATES,
     Agreement,
@@ -32,7 +32,8 @@ from .models import (
     Handling,
     JointTask,
 )
-from .workflow import RULES, _apply, _fresh, _require, _run
+from ..workflow import RULES, _apply, _fresh, _require, _run
+from . import graph as linkage
 
 S = CaseState
 LEVELS = {rank: level for level, rank in linkage.RANK.items()}  # 0 village, 1 township, 2 county

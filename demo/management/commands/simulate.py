@@ -7,10 +7,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection
 
+from demo.simulation import Simulation, SimulationError
 from disputes.models import Case
-from disputes.simulation import Simulation, SimulationError
 
-logger = logging.getLogger("disputes.simulation")
+logger = logging.getLogger("demo.simulation")
 
 
 class Command(BaseCommand):

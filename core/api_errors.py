@@ -8,12 +8,14 @@ so that a phone or a screen needs one way to show what went wrong.
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from disputes.errors import InvalidInput, WorkflowError
+from core.errors import InvalidInput, WorkflowError
 
 CODES = {
     exceptions.ValidationError: "invalid",
@@ -83,3 +85,19 @@ def _message(exc):
     if isinstance(detail, list | dict):
         return _("The request could not be carried out.")
     return str(detail)
+
+
+# The error responses as the OpenAPI schema documents them.
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description=gettext_lazy("invalid input")),
+    401: OpenApiResponse(ErrorSerializer, description=gettext_lazy("not authenticated")),
+    403: OpenApiResponse(ErrorSerializer, description=gettext_lazy("not allowed")),
+    404: OpenApiResponse(ErrorSerializer, description=gettext_lazy("not found, or not in your jurisdiction")),
+    409: OpenApiResponse(ErrorSerializer, description=gettext_lazy("illegal transition, stale version or conflict")),
+}

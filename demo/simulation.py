@@ -38,14 +38,12 @@ from django.contrib.gis.geos import Point
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
-from grid.demo import COUNTY_CODE
-from grid.models import Member, Region, RegionLevel, Role, Unit, UnitKind
-
-from . import escalation, intake, workflow
-from .access import HANDLER_ROLES
-from .errors import WorkflowError
-from .identity import check_digit
-from .models import (
+from core.errors import WorkflowError
+from disputes import intake, workflow
+from disputes.access import HANDLER_ROLES
+from disputes.identity import check_digit
+from disputes.linkage import escalation
+from disputes.models import (
     Case,
     CaseKind,
     CaseState,
@@ -58,6 +56,9 @@ from .models import (
     Report,
     Satisfaction,
 )
+from grid.models import Member, Region, RegionLevel, Role, Unit, UnitKind
+
+from .county import COUNTY_CODE
 
 S = CaseState
 COUNTY_PREFIX = COUNTY_CODE[:6]

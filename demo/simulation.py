@@ -40,7 +40,6 @@ from django.utils import timezone
 
 from core.errors import WorkflowError
 from disputes import intake, workflow
-from disputes.access import HANDLER_ROLES
 from disputes.identity import check_digit
 from disputes.linkage import escalation
 from disputes.models import (
@@ -56,6 +55,7 @@ from disputes.models import (
     Report,
     Satisfaction,
 )
+from grid.jurisdiction import HANDLER_ROLES
 from grid.models import Member, Region, RegionLevel, Role, Unit, UnitKind
 
 from .county import COUNTY_CODE

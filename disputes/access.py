@@ -1,66 +1,81 @@
-"""Who may see which case, and who may act on it.
+"""Which cases a user sees, who hears of a case's changes, and through which membership a user acts.
 
-Jurisdiction comes from a user's active memberships: gridworkers and volunteers see their
-own reports and their cells' cases; mediators and department staff their units' cases (the
-unit handling it now and the unit that first received it); centre operators and
-administrators everything in their unit's region. Everyone else sees nothing.
+All of it derives from `grid.jurisdiction` (the role sets and a user's cells, units and
+regions). The same three holdings decide both what `Case.objects.visible_to(user)` returns and
+which realtime groups an event of a case goes to (`audience`): a user reads an event exactly
+when they may see its case.
 """
 
-from django.db.models import Prefetch, Q
+from dataclasses import dataclass
 
-from grid.models import CELL_ROLES, GridCell, Member, Role
+from django.db.models import Q
+
+from grid import jurisdiction
+from grid.jurisdiction import CELL_ROLES, HANDLER_ROLES, REGION_ROLES
 
 NOTHING = Q(pk__in=[])
-UNIT_ROLES = {Role.MEDIATOR, Role.STAFF}
-REGION_ROLES = {Role.OPERATOR, Role.ADMINISTRATOR}
-HANDLER_ROLES = UNIT_ROLES | REGION_ROLES
 
 
 def memberships(user):
-    """The user's active memberships, with what jurisdiction checks need, cached on the user."""
-    if not user.is_authenticated:
-        return []
-    cached = getattr(user, "_gridgov_memberships", None)
-    if cached is None:
-        # Only codes and ids are needed: never the boundaries, which are large.
-        cached = list(
-            Member.objects.filter(user=user, active=True, unit__active=True)
-            .select_related("unit__region")
-            .defer("unit__region__boundary")
-            .prefetch_related(Prefetch("cells", queryset=GridCell.objects.only("id", "code", "village_id")))
-        )
-        user._gridgov_memberships = cached
-    return cached
+    """The user's active memberships, loaded once per user object."""
+    return jurisdiction.of(user).members
 
 
 def case_scope(user):
     """A Q over Case selecting what `user` may see."""
-    if not user.is_authenticated:
-        return NOTHING
-    if user.is_superuser:
+    from .models import JointTask, Report
+
+    holder = jurisdiction.of(user)
+    if holder.everything:
         return Q()
     scope = NOTHING
-    own_reports = False
-    joint_units = []
-    for member in memberships(user):
-        if member.role in CELL_ROLES:
-            scope |= Q(cell__in=[cell.pk for cell in member.cells.all()])
-            own_reports = True
-        elif member.role in UNIT_ROLES:
-            scope |= Q(current_unit=member.unit_id) | Q(first_unit=member.unit_id)
-            joint_units.append(member.unit_id)
-        elif member.role in REGION_ROLES:
-            scope |= Q(area_code__startswith=member.unit.region.prefix)
-    if own_reports:
-        from .models import Report
-
+    if holder.cells:
+        scope |= Q(cell__in=sorted(holder.cells))
+    if holder.units:
+        units = sorted(holder.units)
+        # The unit handling it now, the one that received it first (首问负责), and a unit summoned to it (联办).
+        scope |= Q(current_unit__in=units) | Q(first_unit__in=units)
+        scope |= Q(pk__in=JointTask.objects.filter(unit__in=units).values("case_id"))
+    for prefix in holder.region_prefixes:
+        scope |= Q(area_code__startswith=prefix)
+    if holder.patrols:
+        # A gridworker or volunteer follows their own reports, wherever they were made.
         scope |= Q(pk__in=Report.objects.filter(reporter=user).values("case_id"))
-    if joint_units:
-        # A unit summoned to a joint case (联办) sees the case it has a task on.
-        from .models import JointTask
-
-        scope |= Q(pk__in=JointTask.objects.filter(unit__in=joint_units).values("case_id"))
     return scope
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who may see a case, as the holdings that grant it: its place (its cell and every region above),
+    its units, and the users who reported it."""
+
+    area_code: str
+    units: frozenset
+    users: frozenset
+
+
+def audience(case, *, reporter=None):
+    """The audience of `case` as it is now (call it inside the transaction that changed it).
+
+    `reporter` is given for a case being opened, whose report is not stored yet: then it is the
+    only report, and there is no joint task.
+    """
+    from .models import JointTask, Report
+
+    units = {case.first_unit_id, case.current_unit_id}
+    if reporter is not None:
+        users = {reporter.pk} if jurisdiction.of(reporter).patrols else set()
+    else:
+        units.update(JointTask.objects.filter(case=case).values_list("unit_id", flat=True))
+        # Reporters see the case through their own report only if they patrol cells (see case_scope).
+        reporters = Report.objects.filter(
+            case=case,
+            reporter__memberships__active=True,
+            reporter__memberships__role__in=CELL_ROLES,
+            reporter__memberships__unit__active=True,
+        )
+        users = set(reporters.values_list("reporter_id", flat=True))
+    return Audience(area_code=case.area_code, units=frozenset(units - {None}), users=frozenset(users))
 
 
 def handler_membership(user, case):

@@ -10,7 +10,7 @@ or the free text of notes and reasons.
 from realtime import events as rt
 from realtime import publish
 
-from . import reference
+from . import access, reference
 
 KINDS = {
     "report_received": rt.EventKind.REPORT_RECEIVED,
@@ -46,11 +46,8 @@ def audit_event(case, entry):
     base = case_payload(case)
     details = entry.details or {}
     kind = KINDS.get(entry.action, rt.EventKind.STATE_CHANGED)
-    units = set()
-    users = {case.handler_id}
     if kind == rt.EventKind.REPORT_RECEIVED:
         payload = rt.report_received(base, source=details.get("source"), on_site=details.get("on_site"))
-        users.add(entry.actor_id)
     elif kind == rt.EventKind.ESCALATED:
         payload = rt.escalated(
             base,
@@ -58,32 +55,32 @@ def audit_event(case, entry):
             to_unit=_name(case.current_unit_id),
             automatic=details.get("automatic", False),
         )
-        units.add(_unit_id(details.get("from_unit")))
     elif kind in (rt.EventKind.DEADLINE_WARNING, rt.EventKind.DEADLINE_BREACHED):
         make = rt.deadline_warning if kind == rt.EventKind.DEADLINE_WARNING else rt.deadline_breached
         payload = make(base, stage=case.stage, due_at=case.due_at)
     elif kind == rt.EventKind.JOINT_SUMMONED:
         summoned = [_unit_id(code) for code in details.get("units", [])]
-        units.update(summoned)
         payload = rt.joint_summoned(base, unit_names=[_name(pk) for pk in summoned], due_at=details.get("due_at"))
     elif kind == rt.EventKind.JOINT_ANSWERED:
         answering = _unit_id(details.get("unit"))
-        units.add(answering)
         payload = rt.joint_answered(base, unit_name=_name(answering), answered_at=entry.at)
     else:
         payload = rt.state_changed(base, action=entry.action, from_state=entry.from_state, to_state=entry.to_state)
-    _record(case, entry, kind, payload, units, users)
+    # Exactly those who may see the case now hear of it (access.audience mirrors case_scope).
+    opening = kind == rt.EventKind.REPORT_RECEIVED
+    audience = access.audience(case, reporter=entry.actor if opening else None)
+    _record(case, entry, kind, payload, audience)
     if kind == rt.EventKind.REPORT_RECEIVED and case.grade == "red":
-        _record(case, entry, rt.EventKind.RED_ALERT, rt.red_alert(base, cause="red_grade"), units, users)
+        _record(case, entry, rt.EventKind.RED_ALERT, rt.red_alert(base, cause="red_grade"), audience)
 
 
-def _record(case, entry, kind, payload, units, users):
+def _record(case, entry, kind, payload, audience):
     publish.record(
         kind,
         case_id=case.pk,
         audit_seq=entry.seq,
-        area_code=case.area_code,
-        units={case.first_unit_id, case.current_unit_id, *units} - {None},
-        users=users - {None},
+        area_code=audience.area_code,
+        units=sorted(audience.units),
+        users=sorted(audience.users),
         payload=payload,
     )

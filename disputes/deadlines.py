@@ -40,7 +40,6 @@ __all__ = [
     "WORKING_HOURS",
     "due_at",
     "elapsed_fraction",
-    "is_overdue",
     "is_workday",
     "working_days_between",
     "working_time_between",
@@ -330,10 +329,3 @@ def elapsed_fraction(
         # A zero limit: nothing to divide; report it as all used once its instant is reached.
         return 1.0 if now >= due else 0.0
     return used / allowed
-
-
-def is_overdue(due: datetime | None, now: datetime) -> bool:
-    """True once ``now`` is past the deadline; finishing exactly at the deadline is on time."""
-    if due is None:
-        return False
-    return _local(now, "now") > _local(due, "due")

@@ -19,7 +19,8 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 
 from grid.models import RegionLevel, unit_level
 
-from .models import OPEN_STATES, PAUSED_STATES, AuditEntry, Case, CaseState, FollowUp, JointTask, Satisfaction
+from . import lifecycle
+from .models import AuditEntry, Case, CaseState, FollowUp, JointTask, Satisfaction
 
 
 def _rate(part, whole):
@@ -175,7 +176,6 @@ def joint_handling(region, start, end):
 # --- standard indicators --------------------------------------------------------------------
 
 NOT_DUE = [CaseState.REJECTED, CaseState.MERGED]  # never accepted as cases of their own
-RUNNING_STATES = sorted(set(OPEN_STATES) - set(PAUSED_STATES))
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,7 @@ def indicators(region, start, end):
             deferred=Count("pk", filter=Q(state=CaseState.DEFERRED)),
             closed=Count("pk", filter=closed),
             closed_on_time=Count("pk", filter=closed & Q(breached=False)),
-            overdue=Count("pk", filter=Q(state__in=RUNNING_STATES, due_at__lt=end)),
+            overdue=Count("pk", filter=lifecycle.overdue(end)),
         )
     )
     answers = FollowUp.objects.filter(

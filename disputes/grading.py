@@ -29,8 +29,8 @@ from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput
 
-from . import workflow
 from .models import GRADE_ORDER, Category, Grade, Report
+from .workflow.core import apply, run
 
 GRADES = [str(grade) for grade in GRADE_ORDER]  # green, yellow, orange, red
 GRADE_RANK = {grade: rank for rank, grade in enumerate(GRADES)}
@@ -105,7 +105,7 @@ def regrade_case(user, case, *, grade, reason, expected_version=None):
         if case.grade == grade:
             message = _("The case is already graded “%(grade)s”.") % {"grade": Grade(grade).label}
             raise InvalidInput(message, fields={"grade": [message]})
-        workflow._apply(
+        apply(
             case,
             user,
             member,
@@ -114,4 +114,4 @@ def regrade_case(user, case, *, grade, reason, expected_version=None):
             details={"from": case.grade, "to": grade, "reason": reason},
         )
 
-    return workflow._run(user, case, "regrade", expected_version, body)
+    return run(user, case, "regrade", expected_version, body)

@@ -23,7 +23,8 @@ from core.errors import InvalidInput, NotAllowed, ReportConflict
 from grid.location import CoordinateError
 
 from . import access, grading, reference, workflow
-from .models import OPEN_STATES, Case, CaseKind, Category, Party, PartyRole, PhotoPurpose, Report, ReportPhoto
+from .lifecycle import OPEN_STATES
+from .models import Case, CaseKind, Category, Party, PartyRole, PhotoPurpose, Report, ReportPhoto
 
 DUPLICATE_RADIUS_M = 250
 DUPLICATE_WINDOW = datetime.timedelta(days=7)

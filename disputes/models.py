@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from grid.models import GridCell, Region, Unit, UnitKind
 
 from .identity import validate_id_number
+from .lifecycle import OPEN_STATES, PAUSED_STATES, CaseState, Stage, is_overdue  # noqa: F401  (re-exported)
 
 
 class CaseKind(models.TextChoices):
@@ -23,16 +24,6 @@ class Grade(models.TextChoices):
     YELLOW = "yellow", _("yellow: ordinary")
     ORANGE = "orange", _("orange: likely to escalate")
     RED = "red", _("red: cross-department, needs leadership")
-
-
-class Stage(models.TextChoices):
-    """The stages that carry a time limit."""
-
-    ACCEPT = "accept", _("acceptance")  # 受理
-    DISPATCH = "dispatch", _("dispatch")  # 派遣
-    HANDLE = "handle", _("handling")  # 处置
-    VERIFY = "verify", _("verification")  # 核查
-    CLOSE = "close", _("closure")  # 结案
 
 
 class LimitUnit(models.TextChoices):
@@ -168,33 +159,6 @@ class ReportPhoto(models.Model):
         constraints = [models.UniqueConstraint(fields=["report", "sha256"], name="reportphoto_unique")]
 
 
-class CaseState(models.TextChoices):
-    REPORTED = "reported", _("reported")  # 上报
-    ACCEPTED = "accepted", _("accepted")  # 受理/立案
-    REJECTED = "rejected", _("rejected")  # 不予受理
-    MERGED = "merged", _("merged")  # 合并
-    DISPATCHED = "dispatched", _("dispatched")  # 派遣
-    IN_PROGRESS = "in_progress", _("in progress")  # 处置/调解
-    AWAITING_MATERIALS = "awaiting_materials", _("awaiting materials")  # 补办
-    DEFERRED = "deferred", _("deferred")  # 缓办
-    RESOLVED = "resolved", _("resolved")  # 办结反馈
-    VERIFIED = "verified", _("verified")  # 核查
-    CLOSED = "closed", _("closed")  # 结案
-
-
-OPEN_STATES = {
-    CaseState.REPORTED,
-    CaseState.ACCEPTED,
-    CaseState.DISPATCHED,
-    CaseState.IN_PROGRESS,
-    CaseState.AWAITING_MATERIALS,
-    CaseState.DEFERRED,
-    CaseState.RESOLVED,
-    CaseState.VERIFIED,
-}
-PAUSED_STATES = {CaseState.AWAITING_MATERIALS, CaseState.DEFERRED}
-
-
 class Handling(models.TextChoices):
     IMMEDIATE = "immediate", _("immediate")  # 即办
     PROMISED = "promised", _("promised")  # 承诺
@@ -304,12 +268,7 @@ class Case(models.Model):
         return self.state in OPEN_STATES
 
     def is_overdue(self, now=None):
-        return (
-            self.is_open
-            and self.state not in PAUSED_STATES
-            and self.due_at is not None
-            and self.due_at < (now or timezone.now())
-        )
+        return is_overdue(self.state, self.due_at, now or timezone.now())
 
 
 class PartyRole(models.TextChoices):

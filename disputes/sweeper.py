@@ -11,7 +11,7 @@ run at once, on one machine or many, and a pass may be repeated or cut short at 
   (which starts a fresh stage, so it is no longer overdue) or, when it cannot go further,
   marked as breached for this stage (`breached_at`) and flagged for supervision (督办).
 
-Both marks are cleared whenever a new stage starts (workflow._start_stage), so each stage is
+Both marks are cleared whenever a new stage starts (workflow.core.start_stage), so each stage is
 warned at most once and handled at most once when late.
 """
 
@@ -20,16 +20,16 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from . import announce, deadlines
+from . import deadlines, lifecycle
+from .lifecycle import TICKING_STATES
 from .linkage import escalation
 from .linkage import graph as linkage
-from .models import OPEN_STATES, PAUSED_STATES, AuditEntry, Case
-from .workflow import _pauses
+from .models import Case
+from .workflow.core import pauses, record
 
 logger = logging.getLogger(__name__)
 
 WARN_AT = 0.8  # share of a stage's working time after which the handler and centre are warned
-RUNNING_STATES = sorted(OPEN_STATES - PAUSED_STATES)  # a paused clock is neither warned nor late
 
 
 def sweep(now=None, batch=200):
@@ -46,7 +46,7 @@ def sweep(now=None, batch=200):
 
 
 def _overdue(now):
-    return Case.objects.filter(state__in=RUNNING_STATES, due_at__lt=now, breached_at__isnull=True)
+    return Case.objects.filter(lifecycle.overdue(now), breached_at__isnull=True)
 
 
 def _handle_breaches(now, batch, counts):
@@ -79,7 +79,7 @@ def _handle_breaches(now, batch, counts):
 
 def _warnable(now):
     return Case.objects.filter(
-        state__in=RUNNING_STATES,
+        state__in=sorted(TICKING_STATES),  # a paused clock is neither warned nor late
         due_at__gte=now,  # past it, the breach step is responsible
         warned_at__isnull=True,
         breached_at__isnull=True,
@@ -97,7 +97,7 @@ def _send_warnings(now, batch):
             return warned
         last = cases[-1].pk
         for case in cases:
-            fraction = deadlines.elapsed_fraction(case.stage_started_at, case.due_at, now, _pauses(case))
+            fraction = deadlines.elapsed_fraction(case.stage_started_at, case.due_at, now, pauses(case))
             if fraction is not None and fraction >= WARN_AT and _warn(case, now, fraction, chain):
                 warned += 1
 
@@ -110,17 +110,13 @@ def _warn(case, now, fraction, chain):
             warned_at__isnull=True,
             stage_started_at=case.stage_started_at,
             due_at=case.due_at,
-            state__in=RUNNING_STATES,
+            state__in=sorted(TICKING_STATES),  # a paused clock is neither warned nor late
         ).update(warned_at=now)
         if not claimed:
             return False
-        entry = AuditEntry.objects.create(
-            case=case,
-            actor=None,
-            unit=None,
+        record(
+            case,
             action="deadline_warning",
-            from_state=case.state,
-            to_state=case.state,
             details={
                 "stage": case.stage,
                 "due_at": timezone.localtime(case.due_at).isoformat(),
@@ -129,7 +125,6 @@ def _warn(case, now, fraction, chain):
             },
             at=now,
         )
-        announce.audit_event(case, entry)
     return True
 
 

@@ -19,9 +19,10 @@ from django.utils import timezone
 from grid import codes
 from grid.models import GridCell, Region, RegionLevel, unit_level
 
-from . import access, figures
-from .figures import NOT_DUE, RUNNING_STATES
-from .models import OPEN_STATES, AuditEntry, Case, CaseState, FollowUp, Grade, Report, Satisfaction
+from . import figures, lifecycle
+from .figures import NOT_DUE
+from .lifecycle import OPEN_STATES
+from .models import AuditEntry, Case, CaseState, FollowUp, Grade, Report, Satisfaction
 
 PERIODS = ("today", "week", "month", "year")
 DEFAULT_PERIOD = "month"
@@ -31,21 +32,6 @@ CHILD_LEVEL = {RegionLevel.COUNTY: RegionLevel.TOWNSHIP, RegionLevel.TOWNSHIP: R
 
 
 # --- whose wall -----------------------------------------------------------------------------
-
-
-def jurisdiction(user):
-    """The regions whose wall `user` may see, the top one first; empty when the user has none.
-
-    Only centre operators and administrators hold a region (access.REGION_ROLES); mediators,
-    department staff and gridworkers see units' or cells' cases, not a region's figures.
-    A superuser may see every county.
-    """
-    if not user.is_authenticated or not user.is_active:
-        return []
-    if user.is_superuser:
-        return list(Region.objects.filter(level=RegionLevel.COUNTY).defer("boundary").order_by("code"))
-    regions = {m.unit.region.code: m.unit.region for m in access.memberships(user) if m.role in access.REGION_ROLES}
-    return sorted(regions.values(), key=lambda region: (len(region.prefix), region.code))
 
 
 def display_jurisdiction(region_code):
@@ -109,7 +95,7 @@ def today(region, now):
     ).count()
     accepted = Q(accepted_at__gte=start, accepted_at__lt=end)
     closed = Q(state=CaseState.CLOSED, closed_at__gte=start, closed_at__lt=end)
-    overdue = Q(state__in=RUNNING_STATES, due_at__lt=now)
+    overdue = lifecycle.overdue(now)
     counts = (
         _cases(region)
         .filter(accepted | closed | overdue)
@@ -184,7 +170,7 @@ def ranking(region, start, end):
             deferred=Count("pk", filter=Q(state=CaseState.DEFERRED)),
             closed=Count("pk", filter=closed),
             closed_on_time=Count("pk", filter=closed & Q(breached=False)),
-            overdue=Count("pk", filter=Q(state__in=RUNNING_STATES, due_at__lt=end)),
+            overdue=Count("pk", filter=lifecycle.overdue(end)),
         )
         .order_by()
     )
@@ -265,7 +251,7 @@ def supervise(region, now, limit=SUPERVISE_LIMIT):
     """Open cases past due now (not on hold), most overdue first: the centre's 督办 list. One query."""
     rows = (
         _cases(region)
-        .filter(state__in=RUNNING_STATES, due_at__lt=now)
+        .filter(lifecycle.overdue(now))
         .order_by("due_at", "pk")
         .values(
             "id", "number", "category__name", "grade", "state", "region__name", "current_unit__name", "due_at", "point"
@@ -303,7 +289,7 @@ def map_points(region, now, limit=MAP_LIMIT):
     result = []
     for row in rows:
         lon, lat = _lon_lat(row["point"])
-        overdue = row["state"] in RUNNING_STATES and row["due_at"] is not None and row["due_at"] < now
+        overdue = lifecycle.is_overdue(row["state"], row["due_at"], now)
         result.append(
             {
                 "id": row["id"],

@@ -8,7 +8,6 @@ so a field added there shows up here (and the unit tests insist that it has a la
 """
 
 import re
-from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models import Extent
@@ -17,9 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from disputes import access
+from disputes import access, lifecycle
 from disputes.api import serializers as s
-from disputes.api.views import CaseViewSet
 from disputes.models import (
     CaseKind,
     CaseState,
@@ -32,60 +30,9 @@ from disputes.models import (
     RequestKind,
     Satisfaction,
 )
-from grid.models import CELL_ROLES, Region, RegionLevel, Unit, display_name
-
-
-@dataclass(frozen=True)
-class Act:
-    rule: str  # its name in disputes.workflow.RULES, as `allowed_actions` lists it
-    view: str | None  # the CaseViewSet action that runs it; None for a request's decision
-    title: str
-    hint: str = ""
-
-
-# In the order a screen offers them: the closed loop and the mediation first, the detours after.
-ACTS = (
-    Act("accept", "accept", _("Accept"), _("Take the case in (受理); the dispatch clock starts.")),
-    Act("dispatch", "dispatch_", _("Dispatch"), _("Send the case to the unit that will handle it (派遣).")),
-    Act("start", "start", _("Take up"), _("You become the handler and the handling clock runs.")),
-    Act(
-        "register_mediation",
-        "register_mediation",
-        _("Register the mediation"),
-        _("Record where the mediation came from, and that the parties were told of their rights and duties."),
-    ),
-    Act("record_session", "sessions", _("Record a session"), _("One mediation session: when, where, who, what.")),
-    Act(
-        "record_agreement",
-        "agreement",
-        _("Record the agreement"),
-        _("The mediation agreement (调解协议书); it takes effect when every party has signed."),
-    ),
-    Act("sign_agreement", "sign_agreement", _("Record signatures"), _("Tick the parties who have signed.")),
-    Act("resolve", "resolve", _("Report done"), _("Report the case handled (办结), with what was done.")),
-    Act("verify", "verify", _("Verify"), _("Check the result (核查); a failure sends it back for rework.")),
-    Act("close", "close", _("Close the case"), _("The loop is complete: the case is closed and filed (结案).")),
-    Act("record_follow_up", "follow_ups", _("Record a follow-up"), _("The return visit (回访).")),
-    Act(
-        "record_confirmation",
-        "confirmation",
-        _("Judicial confirmation"),
-        _("The application to the court (司法确认), or its decision."),
-    ),
-    Act("add_party", "parties", _("Add a party")),
-    Act("request_materials", "request_materials", _("Ask for missing materials"), _("The clock stops (补办).")),
-    Act("materials_received", "materials_received", _("Materials received"), _("The clock runs again.")),
-    Act("request_extension", "request_extension", _("Ask for more time"), _("A supervisor decides (延期).")),
-    Act("request_deferral", "request_deferral", _("Ask to defer"), _("A supervisor decides (缓办).")),
-    Act("decide_request", None, _("Decide the request")),
-    Act("resume", "resume", _("Resume"), _("End the deferral.")),
-    Act("extend_mediation", "extend_mediation", _("Extend the mediation"), _("Only with the parties' consent.")),
-    Act("escalate", "escalate", _("Escalate"), _("The next unit up the chain takes the case (上报).")),
-    Act("summon", "summon", _("Summon units"), _("Handle the case jointly with other units (联办).")),
-    Act("return", "return_", _("Return"), _("Send the case back to the unit that dispatched it (退回).")),
-    Act("merge", "merge", _("Merge"), _("Fold this case into another open case.")),
-    Act("reject", "reject", _("Reject"), _("Do not accept the case (不予受理), saying why.")),
-)
+from disputes.workflow import catalogue
+from grid import jurisdiction
+from grid.models import Region, RegionLevel, Unit, display_name
 
 # Field labels; (rule, field) first, then the field name alone.
 LABELS = {
@@ -127,6 +74,7 @@ LABELS = {
     "satisfaction": _("Satisfaction"),
     "notes": _("Notes"),
     "approve": _("Decision"),
+    "grade": _("Grade"),
     "units": _("Units"),
     "instructions": _("Instructions"),
     "answer": _("What your unit did"),
@@ -150,21 +98,16 @@ SKIPPED = {"version", "mediators"}
 MULTILINE_FROM = 201  # a text field without max_length, or longer than this, is a textarea
 
 
-def act_serializer(act):
-    if act.view is None:
-        return s.DecideSerializer
-    return getattr(CaseViewSet, act.view).kwargs["serializer_class"]
-
-
 def url_with_id(name):
     """The URL named `name`, with `{id}` where the script puts the id of a case (or request, or task)."""
     return reverse(name, kwargs={"pk": 0}).replace("/0/", "/{id}/")
 
 
-def act_path(act):
-    if act.view is None:
+def act_path(entry):
+    """The endpoint of an act of the catalogue, with `{id}` for the case's (or request's) id."""
+    if entry.target == "request":
         return url_with_id("api:request-decide")
-    return url_with_id("api:case-detail") + f"{getattr(CaseViewSet, act.view).url_path}/"
+    return url_with_id("api:case-detail") + f"{entry.path}/"
 
 
 def label_of(rule, name):
@@ -207,24 +150,30 @@ def field_spec(rule, name, field):
     return spec
 
 
-def form_spec(rule, url, title, hint, serializer_class):
+def form_spec(rule, url, title, hint, serializer_class, main):
     fields = serializer_class().fields.items()
     return {
         "rule": rule,
         "url": url,
         "title": str(title),
         "hint": str(hint),
+        "main": main,
         "fields": [field_spec(rule, name, field) for name, field in fields if name not in SKIPPED],
     }
 
 
 def act_specs():
-    return [form_spec(act.rule, act_path(act), act.title, act.hint, act_serializer(act)) for act in ACTS]
+    """One form per act of the catalogue, in its order."""
+    return [
+        form_spec(entry.name, act_path(entry), entry.title, entry.hint, getattr(s, entry.serializer), entry.main)
+        for entry in catalogue.ACTS
+    ]
 
 
 def answer_spec():
     """A summoned unit's answer to its joint task (联办): not a case act, and it names no version."""
-    return form_spec("answer_task", url_with_id("api:task-answer"), _("Answer for your unit"), "", s.AnswerSerializer)
+    title = _("Answer for your unit")
+    return form_spec("answer_task", url_with_id("api:task-answer"), title, "", s.AnswerSerializer, True)
 
 
 def units():
@@ -239,9 +188,8 @@ def units():
 
 def start_view(user):
     """The extent of the user's jurisdiction ([[south, west], [north, east]]), else of the counties."""
-    members = [] if user.is_superuser else access.memberships(user)
-    regions = {member.unit.region_id for member in members if member.role not in CELL_ROLES}
-    regions |= {cell.village_id for member in members if member.role in CELL_ROLES for cell in member.cells.all()}
+    holder = jurisdiction.of(user)
+    regions = set() if holder.everything else holder.map_regions
     extent = regions and extent_of(Region.objects.filter(pk__in=regions))
     if not extent:
         extent = extent_of(Region.objects.filter(level=RegionLevel.COUNTY))
@@ -456,6 +404,7 @@ def page_config(request):
         "answer_task": answer_spec(),
         "units": units(),
         "states": choices(CaseState),
+        "lifecycle": lifecycle.js_config(),
         "grades": grades(),
         "kinds": choices(CaseKind),
         "handlings": choices(Handling),

@@ -20,9 +20,12 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.vary import vary_on_cookie
 from leaflet import app_settings as leaflet_settings
 
+from disputes import lifecycle
 from disputes.models import CaseState, PartyRole
+from disputes.workflow.catalogue import CATALOGUE
 
 from .built import read_bundle
+from .mediator import act_path
 
 # Sizes of the icons under frontend/static/frontend/ (square PNGs).
 ICON_SIZES = (192, 512)
@@ -129,6 +132,9 @@ def _strings():
     }
 
 
+VERIFY = CATALOGUE["verify"]
+
+
 def _config(request):
     phone = reverse("frontend:phone")
     return {
@@ -151,6 +157,9 @@ def _config(request):
             "zoom": leaflet_settings.get("DEFAULT_ZOOM") or 10,
             "maxZoom": leaflet_settings.get("MAX_ZOOM") or 18,
         },
+        # The state sets (disputes/lifecycle.py) and the phone's one act, verification, from the catalogue.
+        "lifecycle": lifecycle.js_config(),
+        "verify": {"url": act_path(VERIFY), "states": sorted(VERIFY.states)},
         "photoMaxBytes": int(getattr(settings, "PHOTO_MAX_BYTES", 10 * 1024 * 1024)),
         "poorFixMetres": 50,
     }

@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 
 from disputes import wall as figures
 from disputes.models import CaseState
+from grid import jurisdiction
 from grid.models import RegionLevel
 from realtime.auth import display_identity
 from realtime.events import EventKind
@@ -66,7 +67,7 @@ def wall(request):
         return redirect_to_login(request.get_full_path())
     else:
         token = ""
-        allowed = figures.jurisdiction(request.user)
+        allowed = jurisdiction.wall_regions(request.user)
         if not allowed:
             return refused(request, "role")
         viewer = f"user:{request.user.pk}"

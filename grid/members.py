@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import CELL_ROLES, Member, Role
+from .jurisdiction import CELL_ROLES
+from .models import Member, Role
 
 
 def check_cells(role, unit, cells):

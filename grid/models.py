@@ -242,8 +242,6 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("administrator")
 
 
-CELL_ROLES = {Role.GRIDWORKER, Role.VOLUNTEER}
-
 # Which kinds of unit each role may be assigned to.
 ROLE_UNIT_KINDS = {
     Role.GRIDWORKER: {UnitKind.VILLAGE_COMMITTEE},

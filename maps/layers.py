@@ -20,8 +20,9 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable
 
-from grid import codes
-from grid.models import CELL_ROLES, GridCell, GridCellQuerySet, Member, Role
+from grid import jurisdiction
+from grid.jurisdiction import CELL_ROLES
+from grid.models import GridCell, GridCellQuerySet, Member, Role
 
 MIN_ZOOM = 0
 MAX_ZOOM = 22
@@ -197,20 +198,12 @@ def cells_visible_to(user, cells=None):
     is the queryset to narrow (default: all grid cells).
     """
     cells = GridCell.objects.all() if cells is None else cells
-    if not user.is_authenticated:
-        return cells.none()
-    if user.is_superuser:
+    holder = jurisdiction.of(user)
+    if holder.everything:
         return cells
-    areas = (
-        Member.objects.filter(user=user, active=True, unit__active=True)
-        .values_list("unit__region__code", "unit__region__level")
-        .order_by()  # Member's default ordering would join users and widen the DISTINCT
-        .distinct()
-    )
-    prefixes = sorted({codes.region_prefix(code, level) for code, level in areas})
-    if not prefixes:
+    if not holder.areas:
         return cells.none()
-    return cells.filter(reduce(or_, (Q(code__startswith=prefix) for prefix in prefixes)))
+    return cells.filter(reduce(or_, (Q(code__startswith=prefix) for prefix in holder.areas)))
 
 
 def cells_of(user):

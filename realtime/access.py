@@ -1,43 +1,27 @@
-"""Which event groups a user may read, from their active memberships.
+"""Which event groups a user may read: their jurisdiction (grid.jurisdiction) as group names.
 
-Gridworkers and volunteers: their grid cells. Mediators and department staff: their units.
-Centre operators and administrators: their unit's region (which holds every event below it,
-since an event goes to the groups of every region above its place). Everyone with a
-membership: their own user group. A superuser: every event. Anyone else: nothing.
+An event of a case goes to the groups of its audience (disputes.access.audience): the cell and
+every region above its place, its units, and its reporters who patrol cells. A user reads the
+groups of their own holdings — their cells, units and regions, and their own user group — so
+that they receive exactly the events of the cases they may see (tests/disputes/test_audience.py).
+A superuser reads every event.
 """
 
-from grid.models import CELL_ROLES, GridCell, Member, Role
+from grid import jurisdiction
 
 from .publish import ALL_GROUPS, cell_group, region_group, unit_group, user_group
-
-UNIT_ROLES = {Role.MEDIATOR, Role.STAFF}
-REGION_ROLES = {Role.OPERATOR, Role.ADMINISTRATOR}
 
 
 def groups_for(user):
     """A frozenset of group names (empty: may see nothing), or ALL_GROUPS for a superuser."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return frozenset()
-    if user.is_superuser:
+    # Read anew: a socket's groups are decided when it connects, and memberships may have changed since.
+    holder = jurisdiction.of(user, fresh=True)
+    if holder.everything:
         return ALL_GROUPS
-    groups = set()
-    members = (
-        Member.objects.filter(user=user, active=True, unit__active=True)
-        .select_related("unit__region")
-        .only("role", "unit_id", "unit__region__code")
-    )
-    cell_members = []
-    member = None
-    for member in members:
-        if member.role in CELL_ROLES:
-            cell_members.append(member.pk)
-        elif member.role in UNIT_ROLES:
-            groups.add(unit_group(member.unit_id))
-        elif member.role in REGION_ROLES:
-            groups.add(region_group(member.unit.region.code))
-    if cell_members:
-        codes = GridCell.objects.filter(members__in=cell_members).values_list("code", flat=True)
-        groups.update(cell_group(code) for code in codes)
-    if member is not None:  # any active membership
+    groups = {cell_group(code) for code in holder.cells.values()}
+    groups.update(unit_group(unit) for unit in holder.units)
+    groups.update(region_group(region.code) for region in holder.regions)
+    if holder.members:
+        # Events name a user only when the user may see what they are about (disputes.access.audience).
         groups.add(user_group(user.pk))
     return frozenset(groups)

@@ -6,7 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.params import BBoxFilter
-from disputes.models import OPEN_STATES, PAUSED_STATES, Case, CaseState, Category, Grade
+from disputes import lifecycle
+from disputes.models import Case, CaseState, Category, Grade
 from grid.models import Region
 
 
@@ -38,7 +39,7 @@ class CaseFilter(django_filters.FilterSet):
         return qs.filter(area_code__startswith=region.prefix if region else value)
 
     def filter_overdue(self, qs, name, value):
-        overdue = Q(state__in=OPEN_STATES - PAUSED_STATES, due_at__lt=timezone.now())
+        overdue = lifecycle.overdue(timezone.now())
         return qs.filter(overdue) if value else qs.exclude(overdue)
 
     def filter_text(self, qs, name, value):

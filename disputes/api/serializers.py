@@ -24,6 +24,7 @@ from disputes.models import (
     Category,
     ConfirmationOutcome,
     FollowUp,
+    Grade,
     Handling,
     JointTask,
     MediationSession,
@@ -541,6 +542,11 @@ class AcceptSerializer(NoteSerializer):
 
 
 class ReasonSerializer(ActSerializer):
+    reason = serializers.CharField()
+
+
+class RegradeSerializer(ActSerializer):
+    grade = serializers.ChoiceField(choices=Grade.choices)
     reason = serializers.CharField()
 
 

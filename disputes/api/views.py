@@ -45,6 +45,7 @@ from disputes.models import (
     Report,
 )
 from disputes.photos import store_photo
+from disputes.workflow import catalogue
 
 from . import serializers as s
 from .filters import CaseFilter
@@ -207,11 +208,10 @@ ACT_RESPONSES = {
 }
 
 
-RESERVED = {"return", "dispatch"}
-
-
-def case_act(url_path, serializer_class, verb, summary):
-    """One POST endpoint that runs one workflow verb: validate the shape, then call the service."""
+def case_act(entry):
+    """The POST endpoint of one act of the catalogue: validate the shape, then call the act's verb."""
+    serializer_class = getattr(s, entry.serializer)
+    verb = entry.function()
 
     def act(self, request, pk=None):
         case = self.visible_case(pk)
@@ -222,10 +222,17 @@ def case_act(url_path, serializer_class, verb, summary):
         verb(request.user, case, **values, expected_version=version)
         return case_response(request, case.pk)
 
-    # "dispatch" would shadow APIView.dispatch, "return" is a keyword: those get a trailing underscore.
-    act.__name__ = url_path.replace("-", "_") + ("_" if url_path in RESERVED else "")
-    act = extend_schema(summary=summary, request=serializer_class, responses=ACT_RESPONSES)(act)
-    return action(detail=True, methods=["post"], url_path=url_path, serializer_class=serializer_class)(act)
+    act.__name__ = act_attribute(entry)
+    act = extend_schema(summary=entry.title, description=entry.hint, request=serializer_class, responses=ACT_RESPONSES)(
+        act
+    )
+    return action(detail=True, methods=["post"], url_path=entry.path, serializer_class=serializer_class)(act)
+
+
+def act_attribute(entry):
+    """The view set's attribute for an act: "dispatch" would shadow APIView.dispatch, "return" is a keyword."""
+    name = entry.path.replace("-", "_")
+    return name + "_" if name in {"dispatch", "return"} else name
 
 
 @extend_schema_view(
@@ -259,52 +266,12 @@ class CaseViewSet(Authenticated, mixins.ListModelMixin, mixins.RetrieveModelMixi
     def visible_case(self, pk):
         return get_object_or_404(Case.objects.visible_to(self.request.user), pk=pk)
 
-    accept = case_act("accept", s.AcceptSerializer, workflow.accept_case, _("Accept (受理)"))
-    reject = case_act("reject", s.ReasonSerializer, workflow.reject_case, _("Reject, with a reason (不予受理)"))
-    merge = case_act("merge", s.MergeSerializer, workflow.merge_case, _("Merge into another open case"))
-    dispatch_ = case_act("dispatch", s.DispatchSerializer, workflow.dispatch_case, _("Dispatch to a unit (派遣)"))
-    return_ = case_act("return", s.ReasonSerializer, workflow.return_case, _("Return to the dispatcher (退回)"))
-    start = case_act("start", s.ActSerializer, workflow.start_case, _("Take the case up"))
-    request_materials = case_act(
-        "request-materials", s.MaterialsSerializer, workflow.request_materials, _("Ask for missing materials (补办)")
-    )
-    materials_received = case_act(
-        "materials-received", s.NoteSerializer, workflow.materials_received, _("The missing materials arrived")
-    )
-    request_extension = case_act(
-        "request-extension", s.ExtensionSerializer, workflow.request_extension, _("Ask for more time (延期)")
-    )
-    request_deferral = case_act(
-        "request-deferral", s.ReasonSerializer, workflow.request_deferral, _("Ask to put the case on hold (缓办)")
-    )
-    resume = case_act("resume", s.NoteSerializer, workflow.resume_case, _("End a deferral"))
-    resolve = case_act("resolve", s.ResolveSerializer, workflow.resolve_case, _("Report it done (办结)"))
-    verify = case_act("verify", s.VerifySerializer, workflow.verify_case, _("Verify the result (核查)"))
-    close = case_act("close", s.NoteSerializer, workflow.close_case, _("Close (结案)"))
-    parties = case_act("parties", s.AddPartySerializer, workflow.add_party, _("Add a party"))
-    register_mediation = case_act(
-        "register-mediation", s.RegisterMediationSerializer, workflow.register_mediation, _("Register the mediation")
-    )
-    sessions = case_act("sessions", s.SessionInputSerializer, workflow.record_session, _("Record a mediation session"))
-    agreement = case_act("agreement", s.AgreementInputSerializer, workflow.record_agreement, _("Record the agreement"))
-    sign_agreement = case_act(
-        "sign-agreement", s.SignSerializer, workflow.sign_agreement, _("Record parties' signatures")
-    )
-    extend_mediation = case_act(
-        "extend-mediation", s.ExtendMediationSerializer, workflow.extend_mediation, _("Extend the mediation")
-    )
-    confirmation = case_act(
-        "confirmation", s.ConfirmationSerializer, workflow.record_confirmation, _("Judicial confirmation (司法确认)")
-    )
-    follow_ups = case_act(
-        "follow-ups", s.FollowUpInputSerializer, workflow.record_follow_up, _("Record a follow-up (回访)")
-    )
-    escalate = case_act(
-        "escalate", s.ReasonSerializer, escalation.escalate_case, _("Escalate to the next unit up the chain (上报)")
-    )
-    summon = case_act(
-        "summon", s.SummonSerializer, escalation.summon_units, _("Summon units to handle it jointly (联办)")
-    )
+
+# One endpoint per act of the catalogue whose target is a case (the request decision has its own view).
+for _entry in catalogue.ACTS:
+    if _entry.target == "case":
+        setattr(CaseViewSet, act_attribute(_entry), case_act(_entry))
+del _entry
 
 
 @extend_schema(summary=_("Cases in your jurisdiction as GeoJSON points"))
@@ -320,22 +287,21 @@ class CaseGeoJSONView(Authenticated, generics.ListAPIView):
         return {**super().get_serializer_context(), "now": timezone.now()}
 
 
-class RequestDecideView(Authenticated, APIView):
-    serializer_class = s.DecideSerializer
+DECIDE = catalogue.CATALOGUE["decide_request"]
 
-    @extend_schema(
-        summary=_("Approve or refuse an extension or deferral request"),
-        request=s.DecideSerializer,
-        responses=ACT_RESPONSES,
-    )
+
+class RequestDecideView(Authenticated, APIView):
+    serializer_class = getattr(s, DECIDE.serializer)
+
+    @extend_schema(summary=DECIDE.title, description=DECIDE.hint, request=serializer_class, responses=ACT_RESPONSES)
     def post(self, request, pk):
         visible = Case.objects.visible_to(request.user).values("pk")
         case_request = get_object_or_404(CaseRequest.objects.select_related("case"), pk=pk, case__in=visible)
-        data = s.DecideSerializer(data=request.data)
+        data = self.serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         version = expected_version(request, values)
-        workflow.decide_request(request.user, case_request, **values, expected_version=version)
+        DECIDE.function()(request.user, case_request, **values, expected_version=version)
         return case_response(request, case_request.case_id)
 
 

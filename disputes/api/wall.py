@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 from core.api_errors import ERRORS
 from core.errors import NotAllowed, NotFound
 from disputes import wall
+from grid import jurisdiction
 from realtime.auth import display_identity
 
 # --- who is asking -------------------------------------------------------------------------
@@ -244,7 +245,7 @@ class WallView(APIView):
             if not allowed:
                 raise exceptions.AuthenticationFailed(_("The region of this display no longer exists."))
         else:
-            allowed = wall.jurisdiction(request.user)
+            allowed = jurisdiction.wall_regions(request.user)
             if not allowed:
                 raise NotAllowed(
                     _("Only centre operators and administrators, whose jurisdiction is a region, have a wall.")

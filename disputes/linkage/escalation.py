@@ -18,12 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import IllegalTransition, InvalidInput, NotAllowed
+from grid.jurisdiction import HANDLER_ROLES
 from grid.models import Unit
 
-from .. import access, announce, deadlines
+from .. import access, deadlines
+from ..lifecycle import OPEN_STATES
 from ..models import (
-    OPEN_STATES,
-    PAUSED_STATES,
     Agreement,
     AuditEntry,
     Case,
@@ -32,15 +32,16 @@ from ..models import (
     Handling,
     JointTask,
 )
-from ..workflow import RULES, _apply, _fresh, _require, _run
+from ..workflow.catalogue import CATALOGUE
+from ..workflow.core import apply, fresh, record, require, run
 from . import graph as linkage
 
 S = CaseState
 LEVELS = {rank: level for level, rank in linkage.RANK.items()}  # 0 village, 1 township, 2 county
 DEFAULT_TASK_DAYS = 2  # departments answer a summons within two working days
 MAX_TASK_DAYS = 30
-ESCALATE_STATES = RULES["escalate"].states
-SUMMON_STATES = RULES["summon"].states
+ESCALATE_STATES = CATALOGUE["escalate"].states
+SUMMON_STATES = CATALOGUE["summon"].states
 
 # Outcomes of `escalate_overdue`, as the sweeper counts them.
 ESCALATED = "escalated"
@@ -123,7 +124,7 @@ def _escalate(case, actor, member, *, reason, automatic, now=None, plan=None):
         return plan
     target = Unit.objects.get(pk=plan.route.unit)
     details = plan.details(reason=reason, automatic=automatic)
-    _apply(
+    apply(
         case,
         actor,
         member,
@@ -132,21 +133,20 @@ def _escalate(case, actor, member, *, reason, automatic, now=None, plan=None):
         changes={"current_unit": target, "handler": None},
         details=details,
         now=now,
-        restart_clock=True,
     )
     return plan
 
 
 def escalate_case(user, case, *, reason, expected_version=None):
     """上报 by hand: the next capable unit up the chain takes the case, with a fresh deadline."""
-    _require(str(reason or "").strip(), "reason", _("Say why the case is escalated."))
+    require(str(reason or "").strip(), "reason", _("Say why the case is escalated."))
 
     def body(case, member):
         plan = _escalate(case, user, member, reason=reason, automatic=False)
         if not plan.found:
             raise IllegalTransition(plan.refusal())
 
-    return _run(user, case, "escalate", expected_version, body)
+    return run(user, case, "escalate", expected_version, body)
 
 
 def escalate_overdue(case, *, now=None):
@@ -161,7 +161,7 @@ def escalate_overdue(case, *, now=None):
         locked = Case.objects.select_for_update(of=("self",)).filter(pk=case.pk).first()
         if locked is None or not _breached(locked, now):
             return None
-        case = _fresh(locked)
+        case = fresh(locked)
         stage = case.get_stage_display()
         reason = _("The %(stage)s deadline (%(due)s) has passed.") % {
             "stage": stage,
@@ -185,13 +185,7 @@ def escalate_overdue(case, *, now=None):
 
 
 def _breached(case, now):
-    return (
-        case.state in OPEN_STATES
-        and case.state not in PAUSED_STATES
-        and case.breached_at is None
-        and case.due_at is not None
-        and case.due_at < now
-    )
+    return case.breached_at is None and case.is_overdue(now)
 
 
 def _mark_breach(case, now, details):
@@ -207,17 +201,7 @@ def _mark_breach(case, now, details):
 
 
 def _audit(case, now, action, details):
-    entry = AuditEntry.objects.create(
-        case=case,
-        actor=None,
-        unit=None,
-        action=action,
-        from_state=case.state,
-        to_state=case.state,
-        details=details,
-        at=now,
-    )
-    announce.audit_event(case, entry)
+    record(case, action=action, details=details, at=now)
 
 
 # --- joint handling ---------------------------------------------------------------------
@@ -226,7 +210,7 @@ def _audit(case, now, action, details):
 def summon_units(user, case, *, units, instructions="", days=DEFAULT_TASK_DAYS, expected_version=None):
     """中心吹哨: give each summoned unit its own task and deadline; the case is handled jointly."""
     units = list(dict.fromkeys(units or []))  # in order, once each
-    _require(units, "units", _("Choose the units to summon."))
+    require(units, "units", _("Choose the units to summon."))
     if any(not isinstance(unit, Unit) or not unit.active for unit in units):
         raise InvalidInput(fields={"units": [_("Choose active units.")]})
     try:
@@ -266,7 +250,7 @@ def summon_units(user, case, *, units, instructions="", days=DEFAULT_TASK_DAYS, 
         due = deadlines.due_at(now, days, deadlines.WORKING_DAYS)
         # The version check first: of two simultaneous summons one wins, the other is stale
         # (instead of tripping over the one-open-task-per-unit constraint).
-        _apply(
+        apply(
             case,
             user,
             member,
@@ -290,13 +274,13 @@ def summon_units(user, case, *, units, instructions="", days=DEFAULT_TASK_DAYS, 
             ]
         )
 
-    return _run(user, case, "summon", expected_version, body)
+    return run(user, case, "summon", expected_version, body)
 
 
 def task_membership(user, task):
     """The membership through which `user` answers for the task's unit, or None."""
     for member in access.memberships(user):
-        if member.unit_id == task.unit_id and member.role in access.HANDLER_ROLES:
+        if member.unit_id == task.unit_id and member.role in HANDLER_ROLES:
             return member
     return None
 
@@ -309,14 +293,14 @@ def answer_task(user, task, *, answer):
     gridworker who found the matter, the first unit, another supervisor) verifies it.
     """
     answer = str(answer or "").strip()
-    _require(answer, "answer", _("Say what your unit did."))
+    require(answer, "answer", _("Say what your unit did."))
     member = task_membership(user, task)
     if member is None and not user.is_superuser:
         raise NotAllowed(_("Only the summoned unit can answer this task."))
     with transaction.atomic():
         # The case first, then the task: answers to one case's tasks queue up behind each other,
         # so exactly one of them sees that it is the last.
-        case = _fresh(Case.objects.select_for_update(of=("self",)).get(pk=task.case_id))
+        case = fresh(Case.objects.select_for_update(of=("self",)).get(pk=task.case_id))
         task = JointTask.objects.select_for_update(of=("self",)).select_related("unit", "summoned_by").get(pk=task.pk)
         if task.answered_at is not None:
             raise IllegalTransition(_("This task has already been answered."))
@@ -326,7 +310,7 @@ def answer_task(user, task, *, answer):
         task.answered_at, task.answered_by, task.answer = now, user, answer
         task.save(update_fields=["answered_at", "answered_by", "answer"])
         still_open = JointTask.objects.filter(case=case, answered_at__isnull=True).count()
-        _apply(
+        apply(
             case,
             user,
             member,
@@ -336,7 +320,7 @@ def answer_task(user, task, *, answer):
         )
         if still_open == 0 and _may_resolve_jointly(case):
             answered = JointTask.objects.filter(case=case, summoned_at__gte=_round_start(case)).select_related("unit")
-            _apply(
+            apply(
                 case,
                 user,
                 member,

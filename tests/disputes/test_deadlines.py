@@ -20,17 +20,18 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from disputes import deadlines as dl
+from disputes import lifecycle
 from disputes.deadlines import (
     WORKING_DAYS,
     WORKING_HOURS,
     LimitUnit,
     due_at,
     elapsed_fraction,
-    is_overdue,
     is_workday,
     working_days_between,
     working_time_between,
 )
+from disputes.lifecycle import CaseState
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -392,6 +393,11 @@ def test_elapsed_fraction_zero_limit():
     start = at(2025, 3, 4, 9)
     assert elapsed_fraction(start, start, at(2025, 3, 4, 8)) == 0.0
     assert elapsed_fraction(start, start, at(2025, 3, 4, 10)) == 1.0
+
+
+def is_overdue(due, now):
+    """The overdue rule (disputes/lifecycle.py) for a case whose clock runs."""
+    return lifecycle.is_overdue(CaseState.IN_PROGRESS, due, now)
 
 
 def test_is_overdue():

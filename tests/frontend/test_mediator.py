@@ -7,8 +7,9 @@ import pytest
 from django.urls import resolve
 from django.utils import translation
 
-from disputes import workflow
 from disputes.api import serializers as s
+from disputes.api.views import CaseViewSet
+from disputes.workflow import catalogue
 from frontend import mediator
 from grid.models import UnitKind
 from tests import factories as f
@@ -73,20 +74,26 @@ def test_the_map_starts_on_the_users_jurisdiction(client, world):  # noqa: F811
         assert (round(west), round(east), round(south), round(north)) == (114, 116, 41, 43)
 
 
-def test_every_act_of_the_workflow_with_an_endpoint_has_a_form(client, world):  # noqa: F811
+def test_every_act_of_the_catalogue_has_an_endpoint_and_a_form(client, world):  # noqa: F811
     client.force_login(world.mediator)
     acts = {spec["rule"]: spec for spec in config_of(client.get(URL))["acts"]}
-    # Regrading has no endpoint of its own yet; everything else a screen may be offered has a form.
-    assert set(workflow.RULES) - set(acts) == {"regrade"}
-    views = {act.rule: act.view for act in mediator.ACTS}
+    # Everything a screen may be offered (allowed_actions lists catalogue names) has a form: regrade too.
+    assert list(acts) == [entry.name for entry in catalogue.ACTS]
     for rule, spec in acts.items():
+        entry = catalogue.CATALOGUE[rule]
         match = resolve(spec["url"].replace("{id}", "7"))
-        if views[rule] is None:
+        if entry.target == "request":
             assert match.url_name == "request-decide"
         else:
-            assert match.func.actions == {"post": views[rule]}, rule
+            [attribute] = match.func.actions.values()
+            assert getattr(CaseViewSet, attribute).kwargs["serializer_class"].__name__ == entry.serializer, rule
+        assert spec["main"] is entry.main
         for field in spec["fields"]:
             assert field["label"] and field["kind"], (rule, field)
+    assert {field["name"]: field["kind"] for field in acts["regrade"]["fields"]} == {
+        "grade": "select",
+        "reason": "textarea",
+    }
     assert acts["record_session"]["url"] == "/api/cases/{id}/sessions/"
     assert acts["register_mediation"]["url"] == "/api/cases/{id}/register-mediation/"
     assert acts["decide_request"]["url"] == "/api/requests/{id}/decide/"
@@ -177,8 +184,8 @@ def test_strings_are_chinese_by_default_and_english_on_request(client, world):  
 
 def test_every_text_of_the_page_has_a_chinese_translation():
     texts = {**mediator.STRINGS, **mediator.TIMELINE, **mediator.DETAILS, **mediator.LABELS}
-    texts.update({act.rule: act.title for act in mediator.ACTS})
-    texts.update({f"{act.rule}.hint": act.hint for act in mediator.ACTS if act.hint})
+    texts.update({entry.name: entry.title for entry in catalogue.ACTS})
+    texts.update({f"{entry.name}.hint": entry.hint for entry in catalogue.ACTS if entry.hint})
     with translation.override("en"):
         english = {key: str(value) for key, value in texts.items()}
     with translation.override("zh-hans"):

@@ -7,21 +7,6 @@ import { countdown, day, shortLabel, when } from "./format.js";
 import { PAUSED, TICKING } from "./states.js";
 
 // The steps of the closed loop and of the mediation; the detours come after them, plainer.
-const PRIMARY = new Set([
-  "accept",
-  "dispatch",
-  "start",
-  "register_mediation",
-  "record_session",
-  "record_agreement",
-  "sign_agreement",
-  "resolve",
-  "verify",
-  "close",
-  "record_follow_up",
-  "decide_request",
-  "answer_task",
-]);
 
 export class CasePanel {
   constructor(root, { config, strings, onClose, onActDone, onReload }) {
@@ -233,7 +218,7 @@ export class CasePanel {
       buttons.append(
         h("button", {
           type: "button",
-          class: PRIMARY.has(item.spec.rule) ? "act-button main" : "act-button",
+          class: item.spec.main ? "act-button main" : "act-button",
           dataset: { act: key },
           "aria-expanded": String(this.openAct === key),
           "aria-controls": formId,

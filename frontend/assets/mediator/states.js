@@ -1,8 +1,11 @@
-/* Which states run a clock (disputes/workflow.py STATE_STAGE) and which stop it (PAUSED_STATES). */
-export const PAUSED = new Set(["awaiting_materials", "deferred"]);
-export const TICKING = new Set(["reported", "accepted", "dispatched", "in_progress"]);
+/* The state sets come from the server (disputes/lifecycle.py, handed over in the page config):
+ * which states run a clock (ticking) and which stop it (paused). Never written out here. */
+const lifecycle = JSON.parse(document.getElementById("mediator-config").textContent).lifecycle;
 
-/** Open, not paused, past its due time: what the API's `overdue` says, kept true as the clock runs. */
+export const PAUSED = new Set(lifecycle.paused);
+export const TICKING = new Set(lifecycle.ticking);
+
+/** Open, clock running, past its due time: what the API's `overdue` says, kept true as the clock runs. */
 export function isOverdue(p, now = Date.now()) {
   return TICKING.has(p.state) && Boolean(p.due_at) && new Date(p.due_at).getTime() < now;
 }

@@ -17,7 +17,6 @@ import { config, formatTime, t } from "./text.js";
 
 const $ = (id) => document.getElementById(id);
 const VIEWS = ["report", "queue", "tasks", "grid", "me"];
-const OPEN_STATES = ["reported", "accepted", "dispatched", "in_progress", "awaiting_materials", "deferred"];
 
 const state = {
   auth: null,
@@ -190,8 +189,8 @@ async function refreshServer() {
     const cases = config.api.cases;
     const [reports, tasks, open] = await Promise.all([
       list(`${config.api.reports}?mine=1&page_size=50`, auth.token, 50),
-      list(`${cases}?state=resolved&page_size=100`, auth.token, 100),
-      list(`${cases}?${OPEN_STATES.map((s) => `state=${s}`).join("&")}&page_size=100`, auth.token, 100),
+      list(`${cases}?${states(config.verify.states)}&page_size=100`, auth.token, 100),
+      list(`${cases}?${states(config.lifecycle.in_hand)}&page_size=100`, auth.token, 100),
     ]);
     if (state.auth !== auth) return;
     state.server = {
@@ -208,6 +207,11 @@ async function refreshServer() {
   }
 }
 
+/** The query string for cases in any of `names` (state sets come from the server: disputes/lifecycle.py). */
+function states(names) {
+  return names.map((name) => `state=${encodeURIComponent(name)}`).join("&");
+}
+
 /** The resolved cases this user may verify: not those they resolved themselves (e.g. settled on the spot). */
 async function verifiable(cases, auth) {
   const checked = await Promise.all(
@@ -222,7 +226,7 @@ async function verifiable(cases, auth) {
 async function verify(item, passed, note) {
   if (navigator.onLine === false) return t("needsSignal");
   try {
-    await request(`${config.api.cases}${item.id}/verify/`, {
+    await request(config.verify.url.replace("{id}", item.id), {
       method: "POST",
       token: state.auth.token,
       json: { passed, note, version: item.version },

@@ -4,6 +4,7 @@ import "leaflet.markercluster/dist/MarkerCluster.css";
 import "leaflet.markercluster/dist/MarkerCluster.Default.css";
 import "./style.css";
 
+import { createEventStream } from "../common/events.js";
 import { allFeatures, api, ApiError, setNetworkMessage, withId } from "./api.js";
 import { debounce, fmt, h } from "./dom.js";
 import { apiQuery, fromForm, fromQuery, pageQuery, sameFilters, toForm } from "./filters.js";
@@ -289,20 +290,17 @@ const flush = debounce(async () => {
 
 function startLive() {
   const status = $("live-status");
-  if (typeof window.GridgovEvents !== "function") return;
-  window
-    .GridgovEvents({
-      storageKey: `gridgov:mediator:last:${document.getElementById("mediator-app").dataset.user}`,
-      onEvent(event) {
-        if (!event.case_id) return;
-        const payload = (event.payload && event.payload.case) || {};
-        pending.set(event.case_id, payload.number || pending.get(event.case_id) || "");
-        flush();
-      },
-      onStatus(value, since) {
-        status.dataset.status = value;
-        status.textContent = value === "live" ? S.live : value === "offline" ? fmt(S.offline_since, { when: clock(since) }) : S.connecting;
-      },
-    })
-    .start();
+  createEventStream({
+    storageKey: `gridgov:mediator:last:${document.getElementById("mediator-app").dataset.user}`,
+    onEvent(event) {
+      if (!event.case_id) return;
+      const payload = (event.payload && event.payload.case) || {};
+      pending.set(event.case_id, payload.number || pending.get(event.case_id) || "");
+      flush();
+    },
+    onStatus(value, since) {
+      status.dataset.status = value;
+      status.textContent = value === "live" ? S.live : value === "offline" ? fmt(S.offline_since, { when: clock(since) }) : S.connecting;
+    },
+  }).start();
 }

@@ -5,6 +5,7 @@
  * sign-in, the outbox of reports and photos, and what the app last saw.
  */
 import "./style.css";
+import { createEventStream } from "../common/events.js";
 import * as store from "./db.js";
 import { ApiError, describe, list, request } from "./api.js";
 import { cachedTree, refreshTree } from "./categories.js";
@@ -156,8 +157,8 @@ async function authLost() {
 
 function startStream() {
   stopStream();
-  if (typeof window.GridgovEvents !== "function" || !state.auth) return;
-  state.stream = window.GridgovEvents({
+  if (!state.auth) return;
+  state.stream = createEventStream({
     url: `${config.events}?token=${encodeURIComponent(state.auth.token)}`,
     storageKey: `gridgov:phone:events:${state.auth.username}`,
     onEvent: () => scheduleRefresh(),

@@ -1,7 +1,7 @@
 /* The governance centre's wall (大屏): runs unattended for weeks.
  *
  * - Figures: GET /api/wall/ every `refreshSeconds`, and shortly after events (refresh.js).
- * - Events: window.GridgovEvents (static/frontend/events.js) over /ws/events/, resuming by stream
+ * - Events: the shared stream client (common/events.js) over /ws/events/, resuming by stream
  *   position (kept in localStorage), so a wall that was away receives every event it missed.
  *   On a new screen the position starts a few events back (the view's `startAfter`).
  * - While the stream is down the header says since when; each figures request then doubles as a
@@ -14,6 +14,7 @@
  * - Bounded: fixed rows reused, map points kept by id, pulses removed, one timer per purpose.
  */
 import "./style.css";
+import { createEventStream } from "../common/events.js";
 import { createFeed } from "./feed.js";
 import { fill, makeFormats } from "./format.js";
 import { createWallMap } from "./map.js";
@@ -193,14 +194,14 @@ function boot() {
   }
 
   try {
-    // A new screen starts a few events back; afterwards events.js keeps its position here.
+    // A new screen starts a few events back; afterwards the stream keeps its position here.
     if (window.localStorage.getItem(config.storageKey) === null) {
       window.localStorage.setItem(config.storageKey, String(config.startAfter));
     }
   } catch (e) {
     /* storage disabled: the stream starts from now */
   }
-  const stream = window.GridgovEvents({
+  const stream = createEventStream({
     url: config.events,
     storageKey: config.storageKey,
     heartbeatSeconds: config.heartbeatSeconds,

@@ -5,7 +5,8 @@ import "leaflet.markercluster/dist/MarkerCluster.Default.css";
 import "./style.css";
 
 import { createEventStream } from "../common/events.js";
-import { allFeatures, api, ApiError, setNetworkMessage, withId } from "./api.js";
+import { ApiError, setNetworkMessage } from "../common/api.js";
+import { allFeatures, api, withId } from "./api.js";
 import { debounce, fmt, h } from "./dom.js";
 import { apiQuery, fromForm, fromQuery, pageQuery, sameFilters, toForm } from "./filters.js";
 import { clock } from "./format.js";

@@ -5,9 +5,10 @@
  * sign-in, the outbox of reports and photos, and what the app last saw.
  */
 import "./style.css";
+import { ApiError, describe } from "../common/api.js";
 import { createEventStream } from "../common/events.js";
 import * as store from "./db.js";
-import { ApiError, describe, list, request } from "./api.js";
+import { list, request } from "./api.js";
 import { cachedTree, refreshTree } from "./categories.js";
 import { GridView } from "./grid.js";
 import { renderOutbox, renderServerReports, renderTasks } from "./lists.js";
@@ -235,7 +236,7 @@ async function verify(item, passed, note) {
     if (error.kind === "auth") authLost();
     if (error.kind === "network") return t("needsSignal");
     scheduleRefresh();
-    return error.message;
+    return error.summary;
   }
 }
 

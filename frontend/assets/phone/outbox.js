@@ -15,8 +15,9 @@
  * report keeps the server's message and is not sent again (the user may correct it, which makes
  * a new report with a new id). A 401 stops the round until the user signs in again.
  */
+import { ApiError } from "../common/api.js";
 import * as store from "./db.js";
-import { ApiError, request } from "./api.js";
+import { request } from "./api.js";
 import { config } from "./text.js";
 
 const BASE_DELAY_MS = 2000;
@@ -36,7 +37,7 @@ export function backoff(attempts) {
 }
 
 function problem(error) {
-  return { kind: error.kind, status: error.status, message: error.message, at: new Date().toISOString() };
+  return { kind: error.kind, status: error.status, message: error.summary, at: new Date().toISOString() };
 }
 
 export class Outbox extends EventTarget {
@@ -165,7 +166,7 @@ export class Outbox extends EventTarget {
         await store.updateReport(id, (current) => ({
           ...current,
           state: REFUSED,
-          error: { status: error.status, message: error.message, fields: (error.body && error.body.fields) || {} },
+          error: { status: error.status, message: error.summary, fields: error.fields },
           problem: null,
         }));
         this.emit();
@@ -206,7 +207,7 @@ export class Outbox extends EventTarget {
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         if (error.kind === "refused") {
-          await this.updatePhoto(id, photo.key, { state: REFUSED, error: { status: error.status, message: error.message } });
+          await this.updatePhoto(id, photo.key, { state: REFUSED, error: { status: error.status, message: error.summary } });
           continue;
         }
         if (error.kind === "auth") {

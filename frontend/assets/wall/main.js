@@ -14,12 +14,14 @@
  * - Bounded: fixed rows reused, map points kept by id, pulses removed, one timer per purpose.
  */
 import "./style.css";
+import { ApiError } from "../common/api.js";
 import { createEventStream } from "../common/events.js";
+import { fill } from "../common/text.js";
 import { createFeed } from "./feed.js";
-import { fill, makeFormats } from "./format.js";
+import { makeFormats } from "./format.js";
 import { createWallMap } from "./map.js";
 import { createPanels } from "./panels.js";
-import { HttpError, createRefresher } from "./refresh.js";
+import { createRefresher } from "./refresh.js";
 
 const RECENT_MS = 2 * 60 * 1000; // events older than this (a catch-up) do not pulse on the map
 const ALERT_RECENT_MS = 10 * 60 * 1000; // nor raise the red-alert banner
@@ -123,7 +125,7 @@ function boot() {
 
   function onFailure(error) {
     showStatus();
-    if (!(error instanceof HttpError) || (error.status !== 401 && error.status !== 403)) return;
+    if (!(error instanceof ApiError) || (error.status !== 401 && error.status !== 403)) return;
     // Refused: let the server say why (the refused page, or sign-in), but never reload in a loop.
     try {
       const last = Number(window.sessionStorage.getItem(RELOAD_KEY)) || 0;

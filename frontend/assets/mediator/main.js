@@ -140,7 +140,7 @@ async function loadCategories() {
       delete select.dataset.pending;
     }
     list.render();
-  } catch (error) {
+  } catch {
     /* the filter keeps "all categories"; the list shows codes */
   }
 }
@@ -283,7 +283,7 @@ const flush = debounce(async () => {
     } else {
       await Promise.all(Array.from(batch, ([id, number]) => refreshOne(id, number)));
     }
-  } catch (error) {
+  } catch {
     /* the next event or reload catches up */
   }
   if (panel.caseId && batch.has(panel.caseId)) refreshPanel();

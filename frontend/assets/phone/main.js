@@ -327,7 +327,7 @@ function keepStorage() {
 function registerServiceWorker() {
   if (!("serviceWorker" in navigator)) return;
   navigator.serviceWorker.register(config.serviceWorker, { scope: config.scope }).catch((error) => {
-    console.warn("service worker", error); // eslint-disable-line no-console
+    console.warn("service worker", error);
   });
 }
 

@@ -104,7 +104,7 @@ export class Outbox extends EventTarget {
       else await run();
     } catch (error) {
       // Storage trouble must not stop the timer: the next round tries again.
-      console.error("outbox", error); // eslint-disable-line no-console
+      console.error("outbox", error);
     } finally {
       this.running = false;
     }

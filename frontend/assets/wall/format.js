@@ -5,7 +5,7 @@ import { fill } from "../common/text.js";
 function formatter(lang, options, timeZone) {
   try {
     return new Intl.DateTimeFormat(lang, { ...options, timeZone });
-  } catch (error) {
+  } catch {
     return new Intl.DateTimeFormat(lang, options); // an unknown zone name: the browser's own
   }
 }

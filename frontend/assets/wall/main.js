@@ -131,7 +131,7 @@ function boot() {
       const last = Number(window.sessionStorage.getItem(RELOAD_KEY)) || 0;
       if (Date.now() - last < RELOAD_GUARD_MS) return;
       window.sessionStorage.setItem(RELOAD_KEY, String(Date.now()));
-    } catch (e) {
+    } catch {
       return;
     }
     window.location.reload();
@@ -200,7 +200,7 @@ function boot() {
     if (window.localStorage.getItem(config.storageKey) === null) {
       window.localStorage.setItem(config.storageKey, String(config.startAfter));
     }
-  } catch (e) {
+  } catch {
     /* storage disabled: the stream starts from now */
   }
   const stream = createEventStream({

@@ -32,7 +32,7 @@ const state = {
   sentSeen: new Set(),
 };
 
-const outbox = new Outbox({ auth: () => state.auth, onAuthLost: () => authLost() });
+const outbox = new Outbox({ auth: () => state.auth, onAuthLost: () => authLost(), request, urls: config.api });
 let form = null;
 let grid = null;
 

@@ -1,4 +1,5 @@
-// Bundles the three faces' sources (frontend/assets/) and the npm packages they import into
+// Bundles the faces' sources (frontend/assets/: phone, mediator, wall, the home page's live events,
+// and common/, which they share) and the npm packages they import into
 // frontend/static/frontend/build/, where Django's staticfiles finds them.
 //
 //   node frontend/build.mjs            one build (./dev runs it)
@@ -16,6 +17,7 @@ const watch = process.argv.includes("--watch");
 const options = {
   absWorkingDir: here,
   entryPoints: {
+    home: "assets/home/main.js",
     phone: "assets/phone/main.js",
     "phone-sw": "assets/phone/sw.js",
     mediator: "assets/mediator/main.js",

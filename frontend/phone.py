@@ -35,7 +35,6 @@ ICON_SIZES = (192, 512)
 OFFLINE_STATIC = (
     "frontend/build/phone.js",
     "frontend/build/phone.css",
-    "frontend/events.js",
     "leaflet/leaflet.css",
     "leaflet/leaflet.js",
     "leaflet/images/marker-icon.png",

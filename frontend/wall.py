@@ -111,26 +111,25 @@ def config(region, token, viewer):
 
 
 def texts():
-    """Translated strings for the script; `{name}` marks where it puts a value."""
+    """Translated strings for the script, which fills their `%(name)s` placeholders (common/text.js)."""
     return {
         "connecting": _("Connecting…"),
         "live": _("Live"),
-        "offlineSince": _("Offline since %(time)s") % {"time": "{time}"},
+        "offlineSince": _("Offline since %(time)s"),
         "offlineBanner": _(
             "The connection to the server was lost at %(time)s (%(duration)s ago). Reconnecting by itself; "
             "the figures below are from %(updated)s."
-        )
-        % {"time": "{time}", "duration": "{duration}", "updated": "{updated}"},
-        "updated": _("Updated %(time)s") % {"time": "{time}"},
-        "minutes": _("%(minutes)s min") % {"minutes": "{minutes}"},
-        "hoursMinutes": _("%(hours)s h %(minutes)s min") % {"hours": "{hours}", "minutes": "{minutes}"},
-        "hours": _("%(hours)s h") % {"hours": "{hours}"},
-        "daysHours": _("%(days)s d %(hours)s h") % {"days": "{days}", "hours": "{hours}"},
-        "redAlert": _("Red alert: case %(number)s, %(category)s") % {"number": "{number}", "category": "{category}"},
-        "moreAlerts": _("and %(count)s more") % {"count": "{count}"},
-        "page": _("page %(page)s of %(pages)s") % {"page": "{page}", "pages": "{pages}"},
-        "mapCount": _("Open cases on the map: %(count)s") % {"count": "{count}"},
-        "stateTo": _("→ %(state)s") % {"state": "{state}"},
+        ),
+        "updated": _("Updated %(time)s"),
+        "minutes": _("%(minutes)s min"),
+        "hoursMinutes": _("%(hours)s h %(minutes)s min"),
+        "hours": _("%(hours)s h"),
+        "daysHours": _("%(days)s d %(hours)s h"),
+        "redAlert": _("Red alert: case %(number)s, %(category)s"),
+        "moreAlerts": _("and %(count)s more"),
+        "page": _("page %(page)s of %(pages)s"),
+        "mapCount": _("Open cases on the map: %(count)s"),
+        "stateTo": _("→ %(state)s"),
         "periods": {
             "today": _("today"),
             "week": _("this week"),

@@ -33,14 +33,14 @@ def test_home_page_shows_the_live_events_panel_to_a_signed_in_user(admin_client)
     content = admin_client.get("/").content.decode()
     assert 'id="live-events"' in content
     assert 'id="live-list" aria-live="polite"' in content
-    assert '<script src="/static/frontend/events.js"></script>' in content
-    assert "window.GridgovEvents(" in content
+    assert '<script src="/static/frontend/build/home.js" defer></script>' in content
+    assert f'data-storage-key="gridgov:events:last:{admin_client.session["_auth_user_id"]}"' in content
 
 
 def test_home_page_invites_an_anonymous_visitor_to_sign_in_for_live_events(client):
     content = client.get("/").content.decode()
     assert 'id="live-events"' not in content
-    assert "frontend/events.js" not in content
+    assert "frontend/build/home.js" not in content
     assert 'class="live-anonymous"' in content
     assert "/accounts/login/?next=/" in content
 

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from .conftest import LAPTOP, WALL
 from .conftest import sign_in as sign_in_page
 from .test_phone import cell_point, fill_report, phone, save, server_reports, sign_in  # noqa: F401 - fixture
+from .test_wall import my_cell_point, report
 
 TOWNSHIP_OPERATOR = "township-operator-001"
 LIVE = 5_000  # well below any polling in the pages (figures every 45 s), well above a push
@@ -93,3 +94,13 @@ def test_a_report_made_on_the_phone_appears_on_the_wall_and_the_map_without_a_re
         f" (the server answered the phone in {sent_at['answered'] - sent_at['ms']:.0f} ms)"
     )
     assert all(delay > -1000 for delay in delays.values()), delays  # the clocks are one machine's
+
+
+def test_the_home_page_lists_a_new_event_without_a_reload(new_context, server):
+    page = new_context(LAPTOP).new_page()
+    sign_in_page(page, TOWNSHIP_OPERATOR, "/")
+    expect(page.locator("#live-status")).to_have_attribute("data-status", "live", timeout=15_000)
+    token = server.token("gridworker-001")
+    case = report(server, token, my_cell_point(server, token))
+    expect(page.locator("#live-list")).to_contain_text(case["number"], timeout=LIVE)
+    expect(page.locator("#live-empty")).to_be_hidden()

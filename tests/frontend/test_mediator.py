@@ -39,7 +39,8 @@ def test_the_page_renders_for_a_mediator_with_what_its_script_needs(client, worl
     content = response.content.decode()
     assert 'class="language-switch"' in content
     assert 'action="/accounts/logout/" method="post"' in content  # sign-out is a POST (Django 5)
-    assert 'id="case-map"' in content and "frontend/build/mediator.js" in content and "frontend/events.js" in content
+    assert 'id="case-map"' in content and "frontend/build/mediator.js" in content
+    assert "frontend/events.js" not in content  # the event stream's client is in the bundle
     config = config_of(response)
     assert config["user"] == {"name": "刘芳", "units": [world.v1_mediation.code]}
     assert config["urls"]["geojson"] == "/api/cases/geojson/"

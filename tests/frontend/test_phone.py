@@ -44,7 +44,8 @@ def test_the_page_is_a_chinese_shell_without_personal_data(client):
     assert config["map"]["tiles"] and config["map"]["tiles"][0]["url"]
     # What the app needs to be installed, work offline, and switch language.
     assert 'rel="manifest" href="/phone/manifest.webmanifest"' in content
-    assert "/static/frontend/build/phone.js" in content and "/static/frontend/events.js" in content
+    # The event stream's client is in the bundle, not a script of its own.
+    assert "/static/frontend/build/phone.js" in content and "/static/frontend/events.js" not in content
     assert "leaflet/leaflet.css" in content
     assert content.count('class="language-switch"') == 1
     assert 'name="next" type="hidden" value="/phone/"' in content
@@ -81,7 +82,7 @@ def test_the_service_worker_is_served_for_the_phone_scope_and_never_cached(clien
     offline = json.loads(match.group(1))
     assert offline["page"] == "/phone/" and offline["manifest"] == "/phone/manifest.webmanifest"
     assert re.fullmatch(r"[0-9a-f]{16}", offline["version"])
-    for path in ("/static/frontend/build/phone.js", "/static/frontend/events.js", "/static/leaflet/leaflet.js"):
+    for path in ("/static/frontend/build/phone.js", "/static/leaflet/leaflet.js"):
         assert path in offline["files"]
     # Every file it keeps exists.
     for path in offline["files"]:

@@ -144,20 +144,20 @@ def test_english_on_request(world):
     assert "Live events" in html and "Townships ranked" in html
     config = config_of(response)
     assert config["kinds"]["red_alert"] == "red alert"
-    assert config["text"]["offlineSince"] == "Offline since {time}"
+    assert config["text"]["offlineSince"] == "Offline since %(time)s"
 
 
 def test_every_placeholder_of_the_script_survives_translation(world):
-    """The script fills `{name}`; a translation that lost one would show a raw gap on the wall."""
+    """The script fills `%(name)s`; a translation that lost one would show a raw gap on the wall."""
     english = signed_in(world.county_operator)
     english.cookies["django_language"] = "en"
     source = config_of(english.get(URL))["text"]
     chinese = config_of(signed_in(world.county_operator).get(URL))["text"]
     for key, value in source.items():
         if isinstance(value, str):
-            assert set(re.findall(r"\{\w+\}", chinese[key])) == set(re.findall(r"\{\w+\}", value)), key
-            assert "%(" not in chinese[key], key
-            assert chinese[key] != value or key == "stateTo", key  # "→ {state}" reads the same
+            placeholders = set(re.findall(r"%\(\w+\)s", value))
+            assert set(re.findall(r"%\(\w+\)s", chinese[key])) == placeholders, key
+            assert chinese[key] != value or key == "stateTo", key  # "→ %(state)s" reads the same
     assert chinese["periods"]["month"] == "本月"
 
 

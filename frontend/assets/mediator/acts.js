@@ -1,7 +1,8 @@
 /* One form per act, built from the act's spec (frontend/mediator.py derives it from the API's input
  * serializer). A form posts with the case version it was built for; the server's errors go back in
  * place - each field's under the field, the general message on top - and nothing else changes. */
-import { api, ApiError, withId } from "./api.js";
+import { ApiError } from "../common/api.js";
+import { api, withId } from "./api.js";
 import { fmt, h, uniqueId } from "./dom.js";
 import { isoToLocal, localToIso } from "./format.js";
 

@@ -24,12 +24,8 @@ export function append(el, children) {
   return el;
 }
 
-/** fmt("%(count)s cases", {count: 3}) → "3 cases": the placeholders of Python's %-format. */
-export function fmt(template, values) {
-  return String(template).replace(/%\((\w+)\)s/g, (match, name) =>
-    values && values[name] !== undefined && values[name] !== null ? String(values[name]) : match,
-  );
-}
+/** fmt("%(count)s cases", {count: 3}) → "3 cases": the one filler (common/text.js), by this face's name. */
+export { fill as fmt } from "../common/text.js";
 
 export function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);

@@ -88,7 +88,6 @@ export class CaseList {
 
   row(feature, now) {
     const p = feature.properties;
-    const s = this.strings;
     const deadline = this.deadline(p, now);
     const selected = this.selected === feature.id;
     const button = h(

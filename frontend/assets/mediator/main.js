@@ -4,7 +4,9 @@ import "leaflet.markercluster/dist/MarkerCluster.css";
 import "leaflet.markercluster/dist/MarkerCluster.Default.css";
 import "./style.css";
 
-import { allFeatures, api, ApiError, setNetworkMessage, withId } from "./api.js";
+import { createEventStream } from "../common/events.js";
+import { ApiError, setNetworkMessage } from "../common/api.js";
+import { allFeatures, api, withId } from "./api.js";
 import { debounce, fmt, h } from "./dom.js";
 import { apiQuery, fromForm, fromQuery, pageQuery, sameFilters, toForm } from "./filters.js";
 import { clock } from "./format.js";
@@ -138,7 +140,7 @@ async function loadCategories() {
       delete select.dataset.pending;
     }
     list.render();
-  } catch (error) {
+  } catch {
     /* the filter keeps "all categories"; the list shows codes */
   }
 }
@@ -281,7 +283,7 @@ const flush = debounce(async () => {
     } else {
       await Promise.all(Array.from(batch, ([id, number]) => refreshOne(id, number)));
     }
-  } catch (error) {
+  } catch {
     /* the next event or reload catches up */
   }
   if (panel.caseId && batch.has(panel.caseId)) refreshPanel();
@@ -289,20 +291,17 @@ const flush = debounce(async () => {
 
 function startLive() {
   const status = $("live-status");
-  if (typeof window.GridgovEvents !== "function") return;
-  window
-    .GridgovEvents({
-      storageKey: `gridgov:mediator:last:${document.getElementById("mediator-app").dataset.user}`,
-      onEvent(event) {
-        if (!event.case_id) return;
-        const payload = (event.payload && event.payload.case) || {};
-        pending.set(event.case_id, payload.number || pending.get(event.case_id) || "");
-        flush();
-      },
-      onStatus(value, since) {
-        status.dataset.status = value;
-        status.textContent = value === "live" ? S.live : value === "offline" ? fmt(S.offline_since, { when: clock(since) }) : S.connecting;
-      },
-    })
-    .start();
+  createEventStream({
+    storageKey: `gridgov:mediator:last:${document.getElementById("mediator-app").dataset.user}`,
+    onEvent(event) {
+      if (!event.case_id) return;
+      const payload = (event.payload && event.payload.case) || {};
+      pending.set(event.case_id, payload.number || pending.get(event.case_id) || "");
+      flush();
+    },
+    onStatus(value, since) {
+      status.dataset.status = value;
+      status.textContent = value === "live" ? S.live : value === "offline" ? fmt(S.offline_since, { when: clock(since) }) : S.connecting;
+    },
+  }).start();
 }

@@ -207,7 +207,7 @@ export class CaseMap {
       const change = this.queue.shift();
       try {
         change();
-      } catch (error) {
+      } catch {
         this.clusters.clearLayers();
         this.clusters.addLayers(Array.from(this.markers.values()));
       }
@@ -332,7 +332,7 @@ export class CaseMap {
       const { data } = await api(`${this.config.urls.regions}?level=township&zoom=${Math.round(this.map.getZoom())}`);
       this.townships.clearLayers().addData(data);
       this.stack();
-    } catch (error) {
+    } catch {
       /* boundaries are a backdrop: the cases still show without them */
     }
   }
@@ -364,7 +364,7 @@ export class CaseMap {
       const { data } = await api(url, { signal: controller.signal });
       layer.clearLayers().addData(data);
       this.stack();
-    } catch (error) {
+    } catch {
       /* aborted by a newer view, or unavailable: keep what is drawn */
     }
   }

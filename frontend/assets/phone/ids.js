@@ -30,7 +30,7 @@ export async function sha256Hex(buffer) {
   if (subtle) {
     try {
       return toHex(await subtle.digest("SHA-256", buffer));
-    } catch (e) {
+    } catch {
       /* fall through to the plain implementation */
     }
   }

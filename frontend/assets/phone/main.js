@@ -5,8 +5,10 @@
  * sign-in, the outbox of reports and photos, and what the app last saw.
  */
 import "./style.css";
+import { ApiError, describe } from "../common/api.js";
+import { createEventStream } from "../common/events.js";
 import * as store from "./db.js";
-import { ApiError, describe, list, request } from "./api.js";
+import { list, request } from "./api.js";
 import { cachedTree, refreshTree } from "./categories.js";
 import { GridView } from "./grid.js";
 import { renderOutbox, renderServerReports, renderTasks } from "./lists.js";
@@ -29,7 +31,7 @@ const state = {
   sentSeen: new Set(),
 };
 
-const outbox = new Outbox({ auth: () => state.auth, onAuthLost: () => authLost() });
+const outbox = new Outbox({ auth: () => state.auth, onAuthLost: () => authLost(), request, urls: config.api });
 let form = null;
 let grid = null;
 
@@ -155,8 +157,8 @@ async function authLost() {
 
 function startStream() {
   stopStream();
-  if (typeof window.GridgovEvents !== "function" || !state.auth) return;
-  state.stream = window.GridgovEvents({
+  if (!state.auth) return;
+  state.stream = createEventStream({
     url: `${config.events}?token=${encodeURIComponent(state.auth.token)}`,
     storageKey: `gridgov:phone:events:${state.auth.username}`,
     onEvent: () => scheduleRefresh(),
@@ -238,7 +240,7 @@ async function verify(item, passed, note) {
     if (error.kind === "auth") authLost();
     if (error.kind === "network") return t("needsSignal");
     scheduleRefresh();
-    return error.message;
+    return error.summary;
   }
 }
 
@@ -329,7 +331,7 @@ function keepStorage() {
 function registerServiceWorker() {
   if (!("serviceWorker" in navigator)) return;
   navigator.serviceWorker.register(config.serviceWorker, { scope: config.scope }).catch((error) => {
-    console.warn("service worker", error); // eslint-disable-line no-console
+    console.warn("service worker", error);
   });
 }
 

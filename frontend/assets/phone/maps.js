@@ -5,7 +5,8 @@
  * are kept on the phone without their members' names, so the maps work without signal too.
  */
 import * as store from "./db.js";
-import { ApiError, request } from "./api.js";
+import { ApiError } from "../common/api.js";
+import { request } from "./api.js";
 import { config } from "./text.js";
 
 export const CELL_STYLE = { color: "#0b3d5c", weight: 3, fillColor: "#0b3d5c", fillOpacity: 0.06, className: "grid-cell" };

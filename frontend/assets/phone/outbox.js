@@ -15,9 +15,8 @@
  * report keeps the server's message and is not sent again (the user may correct it, which makes
  * a new report with a new id). A 401 stops the round until the user signs in again.
  */
+import { ApiError } from "../common/api.js";
 import * as store from "./db.js";
-import { ApiError, request } from "./api.js";
-import { config } from "./text.js";
 
 const BASE_DELAY_MS = 2000;
 const MAX_DELAY_MS = 5 * 60 * 1000;
@@ -29,22 +28,116 @@ export const SENDING = "sending";
 export const SENT = "sent";
 export const REFUSED = "refused";
 
+// --- the rules: plain functions of a record, no storage, no network ----------------------------
+
 /** The delay before try number `attempts + 1`: exponential, capped, with jitter (half to all of it). */
-export function backoff(attempts) {
+export function backoff(attempts, random = Math.random) {
   const cap = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, attempts - 1));
-  return Math.round(cap / 2 + (Math.random() * cap) / 2);
+  return Math.round(cap / 2 + (random() * cap) / 2);
 }
 
-function problem(error) {
-  return { kind: error.kind, status: error.status, message: error.message, at: new Date().toISOString() };
+/** Done with: sent or refused, never sent again. */
+export function isSettled(entry) {
+  return entry.state === SENT || entry.state === REFUSED;
 }
+
+/** A report or photo to send in this round: not settled, and its backoff over (or `force`). */
+export function isDue(entry, now, force = false) {
+  return !isSettled(entry) && (force || (entry.nextAt || 0) <= now);
+}
+
+/** A sent report whose photos are all settled, sent longer ago than it stays listed. */
+export function isExpired(item, now) {
+  return (
+    item.state === SENT &&
+    (item.photos || []).every(isSettled) &&
+    now - Date.parse(item.sentAt || item.createdAt) > KEEP_SENT_MS
+  );
+}
+
+/** On start: a report left "sending" by a closed app was never confirmed, so it waits again. */
+export function interrupted(item) {
+  return item.state === SENDING ? { ...item, state: WAITING } : undefined;
+}
+
+/** Taking a report to send it: "sending", unless it is settled already (another tab was quicker). */
+export function claim(item) {
+  return isSettled(item) ? undefined : { ...item, state: SENDING };
+}
+
+/** The server took the report (201), or had it already (200: a repeat, same receipt). */
+export function accepted(item, { status, data }, now) {
+  return {
+    ...item,
+    state: SENT,
+    sentAt: new Date(now).toISOString(),
+    replayed: status === 200,
+    receipt: data && data.case ? { case: data.case, duplicates: (data.duplicates || []).length } : null,
+    problem: null,
+    error: null,
+  };
+}
+
+function problem(error, now) {
+  return { kind: error.kind, status: error.status, message: error.summary, at: new Date(now).toISOString() };
+}
+
+/**
+ * A try that failed with `error` (an ApiError): the report's new record and what the round does next.
+ *   refused   the server will not take it: REFUSED with its message, never sent again; go on
+ *   auth      the sign-in has ended: it waits (no try counted); stop the round, sign in again
+ *   later     no answer, or the server in trouble: one more try counted, backoff; stop the round
+ */
+export function failed(item, error, now, random = Math.random) {
+  if (error.kind === "refused") {
+    const refusal = { status: error.status, message: error.summary, fields: error.fields || {} };
+    return { record: { ...item, state: REFUSED, error: refusal, problem: null }, next: "refused" };
+  }
+  if (error.kind === "auth") {
+    return { record: { ...item, state: WAITING, problem: problem(error, now) }, next: "auth" };
+  }
+  const attempts = (item.attempts || 0) + 1;
+  const nextAt = now + backoff(attempts, random);
+  return { record: { ...item, state: WAITING, attempts, nextAt, problem: problem(error, now) }, next: "later" };
+}
+
+/** The same for one photo: the changes to its entry (none for "auth") and what comes next. */
+export function photoFailed(photo, error, now, random = Math.random) {
+  if (error.kind === "refused") {
+    return { changes: { state: REFUSED, error: { status: error.status, message: error.summary } }, next: "refused" };
+  }
+  if (error.kind === "auth") return { changes: null, next: "auth" };
+  const attempts = (photo.attempts || 0) + 1;
+  return { changes: { attempts, nextAt: now + backoff(attempts, random), problem: problem(error, now) }, next: "later" };
+}
+
+/** When the next round is due: the earliest backoff among what is still to send (Infinity: nothing). */
+export function nextDue(items) {
+  let next = Infinity;
+  for (const item of items) {
+    if (item.state === WAITING || item.state === SENDING) next = Math.min(next, item.nextAt || 0);
+    if (item.state === SENT) {
+      for (const photo of item.photos || []) {
+        if (!isSettled(photo)) next = Math.min(next, photo.nextAt || 0);
+      }
+    }
+  }
+  return next;
+}
+
+// --- the outbox: the rules applied to what IndexedDB holds ------------------------------------
 
 export class Outbox extends EventTarget {
-  /** `auth()` gives {token, username} or null; `onAuthLost()` runs when the server answers 401. */
-  constructor({ auth, onAuthLost }) {
+  /**
+   * `auth()` gives {token, username} or null; `onAuthLost()` runs when the server answers 401;
+   * `request` is the phone's API client (phone/api.js) and `urls` its addresses ({reports, photos}).
+   */
+  constructor({ auth, onAuthLost, request, urls }) {
     super();
     this.auth = auth;
     this.onAuthLost = onAuthLost || (() => {});
+    this.request = request;
+    this.urls = urls;
     this.running = false;
     this.again = false;
     this.forceAgain = false;
@@ -63,12 +156,18 @@ export class Outbox extends EventTarget {
     const auth = this.auth();
     if (!auth) return;
     for (const item of await store.reportsOf(auth.username)) {
-      if (item.state === SENDING) {
-        await store.updateReport(item.id, (current) => ({ ...current, state: WAITING }));
-      }
+      if (item.state === SENDING) await store.updateReport(item.id, interrupted);
     }
     this.emit(false);
     this.pump();
+  }
+
+  /** No more rounds from this page: its timer and its channel to other tabs end. */
+  stop() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (this.channel) this.channel.close();
+    this.channel = null;
   }
 
   async add(item, photos) {
@@ -103,7 +202,7 @@ export class Outbox extends EventTarget {
       else await run();
     } catch (error) {
       // Storage trouble must not stop the timer: the next round tries again.
-      console.error("outbox", error); // eslint-disable-line no-console
+      console.error("outbox", error);
     } finally {
       this.running = false;
     }
@@ -119,19 +218,14 @@ export class Outbox extends EventTarget {
   async drain(force) {
     const auth = this.auth();
     if (!auth) return;
-    const items = await store.reportsOf(auth.username);
-    const now = Date.now();
-    for (const item of items) {
-      const photosDone = (item.photos || []).every((photo) => photo.state === SENT || photo.state === REFUSED);
-      if (item.state === SENT && photosDone && now - Date.parse(item.sentAt || item.createdAt) > KEEP_SENT_MS) {
-        await store.deleteReport(item.id);
-      }
+    for (const item of await store.reportsOf(auth.username)) {
+      if (isExpired(item, Date.now())) await store.deleteReport(item.id);
     }
     if (navigator.onLine === false) return; // certainly offline: wait for the `online` event
     for (const item of await store.reportsOf(auth.username)) {
       if (item.state === REFUSED) continue;
       if (item.state !== SENT) {
-        if (!force && (item.nextAt || 0) > Date.now()) continue;
+        if (!isDue(item, Date.now(), force)) continue;
         const outcome = await this.sendReport(item.id, auth);
         if (outcome === "stop") return;
         if (outcome !== SENT) continue;
@@ -141,56 +235,34 @@ export class Outbox extends EventTarget {
   }
 
   async sendReport(id, auth) {
-    const item = await store.updateReport(id, (current) =>
-      current.state === SENT || current.state === REFUSED ? undefined : { ...current, state: SENDING },
-    );
+    const item = await store.updateReport(id, claim);
     if (!item || item.state !== SENDING) return item ? item.state : REFUSED;
     this.emit();
+    let answer;
     try {
-      const { status, data } = await request(config.api.reports, { method: "POST", token: auth.token, json: item.payload });
-      await store.updateReport(id, (current) => ({
-        ...current,
-        state: SENT,
-        sentAt: new Date().toISOString(),
-        replayed: status === 200,
-        receipt: data && data.case ? { case: data.case, duplicates: (data.duplicates || []).length } : null,
-        problem: null,
-        error: null,
-      }));
-      this.emit();
-      return SENT;
+      answer = await this.request(this.urls.reports, { method: "POST", token: auth.token, json: item.payload });
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      if (error.kind === "refused") {
-        await store.updateReport(id, (current) => ({
-          ...current,
-          state: REFUSED,
-          error: { status: error.status, message: error.message, fields: (error.body && error.body.fields) || {} },
-          problem: null,
-        }));
-        this.emit();
-        return REFUSED;
-      }
-      if (error.kind === "auth") {
-        await store.updateReport(id, (current) => ({ ...current, state: WAITING, problem: problem(error) }));
-        this.emit();
-        this.onAuthLost();
-        return "stop";
-      }
+      let next;
       await store.updateReport(id, (current) => {
-        const attempts = (current.attempts || 0) + 1;
-        return { ...current, state: WAITING, attempts, nextAt: Date.now() + backoff(attempts), problem: problem(error) };
+        const result = failed(current, error, Date.now());
+        next = result.next;
+        return result.record;
       });
       this.emit();
+      if (next === "refused") return REFUSED;
+      if (next === "auth") this.onAuthLost();
       return "stop"; // no signal or a server in trouble: the other reports would fare no better now
     }
+    await store.updateReport(id, (current) => accepted(current, answer, Date.now()));
+    this.emit();
+    return SENT;
   }
 
   async sendPhotos(id, auth, force) {
     const item = await store.getReport(id);
     for (const photo of (item && item.photos) || []) {
-      if (photo.state === SENT || photo.state === REFUSED) continue;
-      if (!force && (photo.nextAt || 0) > Date.now()) continue;
+      if (!isDue(photo, Date.now(), force)) continue;
       const stored = await store.getPhoto(photo.key);
       if (!stored) {
         await this.updatePhoto(id, photo.key, { state: REFUSED, error: { message: "" } });
@@ -200,23 +272,17 @@ export class Outbox extends EventTarget {
       const extension = (stored.blob.type || "image/jpeg").split("/")[1] || "jpg";
       form.append("file", stored.blob, `${photo.sha256}.${extension}`);
       try {
-        await request(config.api.photos, { method: "POST", token: auth.token, form, timeoutMs: 180000 });
-        await this.updatePhoto(id, photo.key, { state: SENT, error: null, problem: null });
-        await store.deletePhoto(photo.key); // the server has the bytes now
+        await this.request(this.urls.photos, { method: "POST", token: auth.token, form, timeoutMs: 180000 });
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
-        if (error.kind === "refused") {
-          await this.updatePhoto(id, photo.key, { state: REFUSED, error: { status: error.status, message: error.message } });
-          continue;
-        }
-        if (error.kind === "auth") {
-          this.onAuthLost();
-          return "stop";
-        }
-        const attempts = (photo.attempts || 0) + 1;
-        await this.updatePhoto(id, photo.key, { attempts, nextAt: Date.now() + backoff(attempts), problem: problem(error) });
+        const { changes, next } = photoFailed(photo, error, Date.now());
+        if (changes) await this.updatePhoto(id, photo.key, changes);
+        if (next === "refused") continue;
+        if (next === "auth") this.onAuthLost();
         return "stop";
       }
+      await this.updatePhoto(id, photo.key, { state: SENT, error: null, problem: null });
+      await store.deletePhoto(photo.key); // the server has the bytes now
     }
     return "done";
   }
@@ -234,15 +300,7 @@ export class Outbox extends EventTarget {
     clearTimeout(this.timer);
     const auth = this.auth();
     if (!auth) return;
-    let next = Infinity;
-    for (const item of await store.reportsOf(auth.username)) {
-      if (item.state === WAITING || item.state === SENDING) next = Math.min(next, item.nextAt || 0);
-      if (item.state === SENT) {
-        for (const photo of item.photos || []) {
-          if (photo.state !== SENT && photo.state !== REFUSED) next = Math.min(next, photo.nextAt || 0);
-        }
-      }
-    }
+    const next = nextDue(await store.reportsOf(auth.username));
     if (next === Infinity) return;
     const delay = Math.min(MAX_DELAY_MS, Math.max(1000, next - Date.now()));
     this.timer = setTimeout(() => this.pump(), delay);

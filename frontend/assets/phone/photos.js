@@ -23,7 +23,7 @@ async function decode(file) {
   if (typeof createImageBitmap === "function") {
     try {
       return await createImageBitmap(file, { imageOrientation: "from-image" });
-    } catch (error) {
+    } catch {
       /* try the <img> route below */
     }
   }
@@ -34,7 +34,7 @@ async function decode(file) {
     image.src = url;
     await image.decode();
     return image;
-  } catch (error) {
+  } catch {
     throw new PhotoError("notAnImage");
   } finally {
     URL.revokeObjectURL(url);

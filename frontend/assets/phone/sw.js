@@ -20,7 +20,7 @@ function sameOrigin(url) {
   try {
     const parsed = new URL(url, self.location.href);
     return parsed.origin === self.location.origin ? parsed.pathname + parsed.search : null;
-  } catch (error) {
+  } catch {
     return null;
   }
 }
@@ -87,7 +87,7 @@ async function pageFirst(event) {
   try {
     const response = await Promise.race([network, late]);
     if (response && response.status < 500) return response;
-  } catch (error) {
+  } catch {
     /* no network: the kept copy */
   } finally {
     clearTimeout(timer);
@@ -103,7 +103,7 @@ async function networkFirst(request, key) {
     const response = await fetch(request);
     if (response.ok) await cache.put(key, response.clone());
     return response;
-  } catch (error) {
+  } catch {
     return (await cache.match(key, { ignoreVary: true })) || offlineAnswer();
   }
 }
@@ -116,7 +116,7 @@ async function keptFirst(request) {
     const response = await fetch(request);
     if (response.ok && response.type === "basic") await cache.put(request, response.clone());
     return response;
-  } catch (error) {
+  } catch {
     return offlineAnswer();
   }
 }

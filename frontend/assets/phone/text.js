@@ -1,4 +1,5 @@
 /* Translated text and settings, handed over by the page (frontend/phone.py) as JSON script tags. */
+import { fill } from "../common/text.js";
 
 function readJSON(id) {
   const element = document.getElementById(id);
@@ -10,12 +11,9 @@ export const config = readJSON("phone-config");
 
 /** The string at `path` ("state.sent"), with %(name)s placeholders filled from `params`. */
 export function t(path, params) {
-  let value = path.split(".").reduce((node, key) => (node == null ? undefined : node[key]), strings);
+  const value = path.split(".").reduce((node, key) => (node == null ? undefined : node[key]), strings);
   if (typeof value !== "string") return path;
-  if (params) {
-    value = value.replace(/%\((\w+)\)s/g, (match, name) => (name in params ? String(params[name]) : match));
-  }
-  return value;
+  return params ? fill(value, params) : value;
 }
 
 const language = () => document.documentElement.lang || undefined;

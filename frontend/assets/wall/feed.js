@@ -4,7 +4,7 @@
  * adding one only inserts it into a short sorted array; the rows are redrawn once per batch.
  */
 
-import { fill } from "./format.js";
+import { fill } from "../common/text.js";
 
 export function createFeed({ list, empty, kinds, states, text, formats, now }) {
   const size = Math.max(1, parseInt(list.dataset.rows, 10) || 12);

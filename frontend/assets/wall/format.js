@@ -1,14 +1,11 @@
 /* Formatting for the wall: numbers, rates, times in the server's time zone, durations.
- * Every word comes from the page (the view's translated `text`); `{name}` marks a value. */
-
-export function fill(template, values) {
-  return String(template).replace(/\{(\w+)\}/g, (match, name) => (name in values ? String(values[name]) : match));
-}
+ * Every word comes from the page (the view's translated `text`); `%(name)s` marks a value. */
+import { fill } from "../common/text.js";
 
 function formatter(lang, options, timeZone) {
   try {
     return new Intl.DateTimeFormat(lang, { ...options, timeZone });
-  } catch (error) {
+  } catch {
     return new Intl.DateTimeFormat(lang, options); // an unknown zone name: the browser's own
   }
 }

@@ -1,7 +1,7 @@
 /* The governance centre's wall (大屏): runs unattended for weeks.
  *
  * - Figures: GET /api/wall/ every `refreshSeconds`, and shortly after events (refresh.js).
- * - Events: window.GridgovEvents (static/frontend/events.js) over /ws/events/, resuming by stream
+ * - Events: the shared stream client (common/events.js) over /ws/events/, resuming by stream
  *   position (kept in localStorage), so a wall that was away receives every event it missed.
  *   On a new screen the position starts a few events back (the view's `startAfter`).
  * - While the stream is down the header says since when; each figures request then doubles as a
@@ -14,11 +14,14 @@
  * - Bounded: fixed rows reused, map points kept by id, pulses removed, one timer per purpose.
  */
 import "./style.css";
+import { ApiError } from "../common/api.js";
+import { createEventStream } from "../common/events.js";
+import { fill } from "../common/text.js";
 import { createFeed } from "./feed.js";
-import { fill, makeFormats } from "./format.js";
+import { makeFormats } from "./format.js";
 import { createWallMap } from "./map.js";
 import { createPanels } from "./panels.js";
-import { HttpError, createRefresher } from "./refresh.js";
+import { createRefresher } from "./refresh.js";
 
 const RECENT_MS = 2 * 60 * 1000; // events older than this (a catch-up) do not pulse on the map
 const ALERT_RECENT_MS = 10 * 60 * 1000; // nor raise the red-alert banner
@@ -122,13 +125,13 @@ function boot() {
 
   function onFailure(error) {
     showStatus();
-    if (!(error instanceof HttpError) || (error.status !== 401 && error.status !== 403)) return;
+    if (!(error instanceof ApiError) || (error.status !== 401 && error.status !== 403)) return;
     // Refused: let the server say why (the refused page, or sign-in), but never reload in a loop.
     try {
       const last = Number(window.sessionStorage.getItem(RELOAD_KEY)) || 0;
       if (Date.now() - last < RELOAD_GUARD_MS) return;
       window.sessionStorage.setItem(RELOAD_KEY, String(Date.now()));
-    } catch (e) {
+    } catch {
       return;
     }
     window.location.reload();
@@ -193,14 +196,14 @@ function boot() {
   }
 
   try {
-    // A new screen starts a few events back; afterwards events.js keeps its position here.
+    // A new screen starts a few events back; afterwards the stream keeps its position here.
     if (window.localStorage.getItem(config.storageKey) === null) {
       window.localStorage.setItem(config.storageKey, String(config.startAfter));
     }
-  } catch (e) {
+  } catch {
     /* storage disabled: the stream starts from now */
   }
-  const stream = window.GridgovEvents({
+  const stream = createEventStream({
     url: config.events,
     storageKey: config.storageKey,
     heartbeatSeconds: config.heartbeatSeconds,

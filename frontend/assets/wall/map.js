@@ -7,6 +7,7 @@
  * canvas draws them all), a pulse removes itself when its animation ends (or after a timeout
  * if the animation never runs), and at most MAX_PULSES are on the map at once.
  */
+import { request } from "../common/api.js";
 
 const GRADE_COLOURS = { red: "#ff4d4f", orange: "#ff9f1a", yellow: "#ffd93d", green: "#3ddc84" };
 const GRADE_RANK = { green: 0, yellow: 1, orange: 2, red: 3 };
@@ -45,11 +46,7 @@ export function createWallMap(map, { boundariesUrl, region, childLevel, onFailur
 
   async function fetchLevel(level) {
     const query = new URLSearchParams({ level, within: region.code, zoom: String(BOUNDARY_ZOOM) });
-    const response = await fetch(`${boundariesUrl}?${query}`, {
-      headers: { Accept: "application/geo+json, application/json" },
-    });
-    if (!response.ok) throw new Error(`boundaries: HTTP ${response.status}`);
-    const collection = await response.json();
+    const { data: collection } = await request(`${boundariesUrl}?${query}`);
     collection.features = (collection.features || []).filter((feature) =>
       String((feature.properties || {}).code || "").startsWith(prefix),
     );

@@ -5,7 +5,7 @@
  * rows turns its pages by itself (nobody scrolls a wall).
  */
 
-import { fill } from "./format.js";
+import { fill } from "../common/text.js";
 
 const PAGE_MS = 12000;
 

@@ -5,20 +5,17 @@
  *
  *   soon()   an event arrived: fetch after DEBOUNCE_MS of quiet, at the latest MAX_WAIT_MS after
  *            the first event, and never within MIN_GAP_MS of the previous fetch.
+ *
+ * Failures reach `onFailure` as common/api.js's ApiError (its `status` says whether the credential
+ * was refused).
  */
+import { request } from "../common/api.js";
 
 const DEBOUNCE_MS = 1500;
 const MAX_WAIT_MS = 6000;
 const MIN_GAP_MS = 4000;
 const RETRY_MS = 8000; // while failing: a probe every 8 s or so (with jitter)
 const TIMEOUT_MS = 20000;
-
-export class HttpError extends Error {
-  constructor(status) {
-    super(`HTTP ${status}`);
-    this.status = status;
-  }
-}
 
 export function createRefresher({ url, display, lang, intervalMs, onBoard, onFailure }) {
   let timer = null;
@@ -35,12 +32,6 @@ export function createRefresher({ url, display, lang, intervalMs, onBoard, onFai
     timer = setTimeout(run, delay);
   }
 
-  function headers() {
-    const result = { Accept: "application/json", "Accept-Language": lang };
-    if (display) result.Authorization = `Display ${display}`;
-    return result;
-  }
-
   async function run() {
     timer = null;
     dueAt = Infinity;
@@ -53,20 +44,15 @@ export function createRefresher({ url, display, lang, intervalMs, onBoard, onFai
     lastStart = Date.now();
     const controller = new AbortController();
     inFlight = controller;
-    const abort = setTimeout(() => controller.abort(), TIMEOUT_MS);
     const sentAt = Date.now();
     try {
-      const response = await fetch(url, { headers: headers(), credentials: "same-origin", signal: controller.signal });
-      if (!response.ok) throw new HttpError(response.status);
-      const board = await response.json();
+      const { data: board } = await request(url, { display, language: lang, signal: controller.signal, timeoutMs: TIMEOUT_MS });
       const receivedAt = Date.now();
       if (!stopped) onBoard(board, (sentAt + receivedAt) / 2);
       finish(intervalMs);
     } catch (error) {
       if (!stopped) onFailure(error);
       finish(RETRY_MS * (0.75 + Math.random() / 2));
-    } finally {
-      clearTimeout(abort);
     }
   }
 

@@ -306,8 +306,8 @@ def overdue_cases(server):
     return shell(
         server,
         "import json, datetime; from django.utils import timezone; from disputes.models import Case; "
-        "from disputes.figures import RUNNING_STATES; "
-        "cases = list(Case.objects.filter(state__in=RUNNING_STATES).order_by('pk')[:3]); "
+        "from disputes.lifecycle import TICKING_STATES; "
+        "cases = list(Case.objects.filter(state__in=TICKING_STATES).order_by('pk')[:3]); "
         "[Case.objects.filter(pk=c.pk).update(due_at=timezone.now() - datetime.timedelta(hours=5 + 20 * i)) "
         "for i, c in enumerate(cases)]; print(json.dumps([c.number for c in cases]))",
     )

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "realtime",
     "frontend",
     "demo",
+    "core",
 ]
 
 MIDDLEWARE = [

@@ -480,13 +480,6 @@ class LinkageEdge(models.Model):
             raise ValidationError({"grades": _("Unknown grades: %(grades)s.") % {"grades": ", ".join(unknown)}})
 
 
-class LinkageVersion(models.Model):
-    """One row whose number goes up whenever the chain's data changes, so that every process
-    rebuilds its cached graph (see disputes.linkage)."""
-
-    number = models.BigIntegerField(default=0)
-
-
 class JointTask(models.Model):
     """联办: one summoned unit's part of a jointly handled case (「中心吹哨、部门报到」)."""
 

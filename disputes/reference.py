@@ -2,33 +2,11 @@
 time limits, and the units serving each region.
 
 Held per process, because at hundreds of reports a second the queries for them cost more than
-the report itself. A save or delete in this process clears it at once (see apps.py); changes
-made by other processes are picked up within CACHE_SECONDS.
+the report itself; core.versions keeps every process's copy in step with the database (one
+token check per request, a new token written in the transaction that changes the rows).
 """
 
-import threading
-import time
-
-from django.db import connection
-
-CACHE_SECONDS = 300
-_lock = threading.Lock()
-_cache = {}
-
-
-def forget(**kwargs):
-    with _lock:
-        _cache.clear()
-
-
-def _load(name, loader):
-    key = (name, connection.alias, connection.settings_dict["NAME"])
-    entry = _cache.get(key)
-    if entry is None or entry[0] < time.monotonic() - CACHE_SECONDS:
-        entry = (time.monotonic(), loader())
-        with _lock:
-            _cache[key] = entry
-    return entry[1]
+from core.versions import VersionedCache
 
 
 def _categories():
@@ -47,15 +25,18 @@ def _categories():
     }
 
 
+categories = VersionedCache("categories", _categories)
+
+
 def active_category(code):
     """The active category with this code, or None."""
-    category = _load("categories", _categories)["by_code"].get(str(code))
+    category = categories.get()["by_code"].get(str(code))
     return category if category is not None and category.active else None
 
 
 def category_limit(category, stage):
     """The (amount, unit) set for `stage` on `category` or its nearest ancestor, or None."""
-    data = _load("categories", _categories)
+    data = categories.get()
     node = data["by_pk"].get(category.pk)
     while node is not None:
         limit = data["limits"].get(node.pk, {}).get(stage)
@@ -76,16 +57,19 @@ def _units():
     return {"by_region_kind": by_region_kind, "by_pk": by_pk, "by_code": by_code}
 
 
+units = VersionedCache("units", _units)
+
+
 def unit_of(region, kind):
     """The first active unit (by code) of `kind` serving `region`, or None."""
-    return _load("units", _units)["by_region_kind"].get((region.pk, kind))
+    return units.get()["by_region_kind"].get((region.pk, kind))
 
 
 def unit(pk):
     """The active unit with this id, or None."""
-    return _load("units", _units)["by_pk"].get(pk)
+    return units.get()["by_pk"].get(pk)
 
 
 def unit_by_code(code):
     """The active unit with this code, or None."""
-    return _load("units", _units)["by_code"].get(code)
+    return units.get()["by_code"].get(code)

@@ -10,10 +10,8 @@ class GridConfig(AppConfig):
         # shapely (the demo's Voronoi) bundles its own GEOS; loaded after Django's ctypes binding to
         # the system GEOS it crashes the process. Loading it first, here, keeps the order safe.
         import shapely  # noqa: F401
-        from django.db.models.signals import post_delete, post_save
 
-        from .location import forget_regions
+        from .location import regions
         from .models import Region
 
-        post_save.connect(forget_regions, sender=Region, dispatch_uid="grid.forget_regions.save")
-        post_delete.connect(forget_regions, sender=Region, dispatch_uid="grid.forget_regions.delete")
+        regions.watch(Region)  # a new version token in every transaction that changes a region

@@ -10,13 +10,14 @@ Both backends use their spatial index: PostGIS's ST_Intersects applies the GiST
 index by itself; SpatiaLite needs its R*Tree virtual table queried explicitly.
 """
 
-import time
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import Point
 from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
+
+from core.versions import VersionedCache
 
 from .models import GridCell, Region, RegionLevel
 
@@ -76,8 +77,8 @@ def _covering(queryset, point):
 # cell holds the point. A join to the three ancestors cost PostgreSQL more to plan than to
 # run, and the ORM spent more time building queries and decoding unused boundaries than the
 # database spent finding the cell (bench/locate.py). The ancestors come from a per-process
-# cache of the regions (without boundaries), refreshed when a region is saved or deleted in
-# this process and at most REGION_CACHE_SECONDS old for changes made by other processes.
+# cache of the regions (without boundaries), kept in step with the database by core.versions
+# (grid/apps.py watches Region).
 CELL_COLUMNS = ("id", "code", "name", "village_id", "kind", "households")
 _SELECT = f"SELECT {', '.join(CELL_COLUMNS)} FROM grid_gridcell WHERE "
 CELL_SQL = {
@@ -86,8 +87,6 @@ CELL_SQL = {
     " AND ymin <= %s AND ymax >= %s) AND ST_Intersects(boundary, MakePoint(%s, %s, 4326)) = 1"
     " ORDER BY code LIMIT 1",
 }
-REGION_CACHE_SECONDS = 300
-_region_cache = {}
 
 
 def cell_query(lon, lat):
@@ -97,20 +96,22 @@ def cell_query(lon, lat):
     return CELL_SQL["sqlite"], (lon, lon, lat, lat, lon, lat)
 
 
-def forget_regions(**kwargs):
-    """Drop the cached regions (connected to Region's post_save and post_delete)."""
-    _region_cache.clear()
+def _regions():
+    regions = {region.pk: region for region in Region.objects.defer("boundary")}
+    for region in regions.values():
+        region.parent = regions.get(region.parent_id)
+    return regions
+
+
+regions = VersionedCache("regions", _regions)
 
 
 def _region(pk):
-    key = (connection.alias, connection.settings_dict["NAME"])
-    cached = _region_cache.get(key)
-    if cached is None or cached[0] < time.monotonic() - REGION_CACHE_SECONDS or pk not in cached[1]:
-        regions = {region.pk: region for region in Region.objects.defer("boundary")}
-        for region in regions.values():
-            region.parent = regions.get(region.parent_id)
-        cached = _region_cache[key] = (time.monotonic(), regions)
-    return cached[1][pk]
+    found = regions.get().get(pk)
+    if found is None:  # written by a bulk insert, which sends no signal (the demo's seeding)
+        regions.forget()
+        found = regions.get()[pk]
+    return found
 
 
 def _find_cell(lon, lat):

@@ -221,14 +221,14 @@ def build_standard_chain():
     """
     from grid.models import Region, Unit
 
-    from ..models import Category, LinkageEdge, LinkageVersion
+    from ..models import Category, LinkageEdge
 
     started = time.monotonic()
     result = BuildResult()
     with transaction.atomic():
-        # One builder at a time: the version row is the lock (a no-op on SQLite, which serialises writers).
-        LinkageVersion.objects.get_or_create(pk=1)
-        LinkageVersion.objects.select_for_update().filter(pk=1).first()
+        # One builder at a time: writing the chain's version token first takes its row lock
+        # until commit (SQLite serialises writers anyway).
+        linkage.changed()
 
         regions = Region.objects.all()
         units = Unit.objects.filter(active=True)

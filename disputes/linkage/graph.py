@@ -1,9 +1,9 @@
 """The joint-linkage chain (联动链) as a networkx graph.
 
 The graph is built from rows (units, LinkageEdge, Capability, categories, regions) once and
-kept until the rows change: every change bumps LinkageVersion, and each process compares
-that number (one tiny query) before answering, so several workers never route on a stale
-chain. Routing questions are pure functions of a `Linkage` snapshot: no ORM inside them,
+kept until the rows change: every change writes a new version token in its transaction, and
+each process compares tokens before answering (core.versions), so several workers never route
+on a stale chain. Routing questions are pure functions of a `Linkage` snapshot: no ORM inside them,
 which is what lets the property tests generate chains freely.
 
 Vocabulary: a unit's *rank* is 0 for a village unit, 1 for a township unit, 2 for a county
@@ -12,12 +12,13 @@ unit; a grade's rank is 0 (green) to 3 (red). Edges point upward (escalates_to) 
 all when they name none.
 """
 
-import threading
 from dataclasses import dataclass, field
 
 import networkx as nx
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+
+from core.versions import VersionedCache, bump
 
 RANK = {"village": 0, "township": 1, "county": 2}
 GRADES = ("green", "yellow", "orange", "red")
@@ -50,7 +51,6 @@ class Linkage:
     units_by_region: dict  # region id -> unit ids, by code
     region_parent: dict  # region id -> parent id
     region_names: dict = field(default_factory=dict)
-    version: int = 0
 
     def unit(self, unit_id):
         return self.graph.nodes[unit_id]
@@ -59,7 +59,7 @@ class Linkage:
         return self.graph.nodes[unit_id].get("name") or str(unit_id)
 
 
-def build(units, edges, capabilities, categories, regions, version=0):
+def build(units, edges, capabilities, categories, regions):
     """A Linkage from plain data.
 
     units: (id, kind, level, region id, code, name); edges: (source, target, relation,
@@ -91,23 +91,18 @@ def build(units, edges, capabilities, categories, regions, version=0):
         units_by_region={region: tuple(ids) for region, ids in by_region.items()},
         region_parent={pk: parent for pk, parent, _name in regions},
         region_names={pk: name for pk, _parent, name in regions},
-        version=version,
     )
 
 
 # --- loading and caching ----------------------------------------------------------------
-
-_lock = threading.Lock()
-_cached = {}
 
 
 def load():
     """Build the snapshot from the database."""
     from grid.models import Region, Unit
 
-    from ..models import Capability, Category, LinkageEdge, LinkageVersion
+    from ..models import Capability, Category, LinkageEdge
 
-    version = LinkageVersion.objects.values_list("number", flat=True).first() or 0
     units = [
         (u.pk, u.kind, u.level, u.region_id, u.code, u.name)
         for u in Unit.objects.filter(active=True).only("pk", "kind", "region_id", "code", "name")
@@ -120,38 +115,20 @@ def load():
     capabilities = list(Capability.objects.values_list("unit_kind", "category_id", "max_grade"))
     categories = list(Category.objects.values_list("pk", "parent_id", "name"))
     regions = list(Region.objects.values_list("pk", "parent_id", "name"))
-    return build(units, edges, capabilities, categories, regions, version)
+    return build(units, edges, capabilities, categories, regions)
+
+
+chain = VersionedCache("linkage", load)
 
 
 def current():
-    """The chain as the database holds it now, rebuilt only when its version moved."""
-    from django.db import connection
-
-    from ..models import LinkageVersion
-
-    key = (connection.alias, connection.settings_dict["NAME"])
-    version = LinkageVersion.objects.values_list("number", flat=True).first() or 0
-    cached = _cached.get(key)
-    if cached is None or cached.version != version:
-        cached = load()
-        with _lock:
-            _cached[key] = cached
-    return cached
+    """The chain as the database holds it now, rebuilt only when its rows changed (core.versions)."""
+    return chain.get()
 
 
-def changed(**kwargs):
-    """Bump the version (connected to saves and deletes of the chain's rows in apps.py)."""
-    from django.db.models import F
-
-    from ..models import LinkageVersion
-
-    if not LinkageVersion.objects.filter(pk=1).update(number=F("number") + 1):
-        LinkageVersion.objects.get_or_create(pk=1, defaults={"number": 1})
-
-
-def forget():
-    with _lock:
-        _cached.clear()
+def changed():
+    """Record a change made without signals (bulk writes), in the current transaction."""
+    bump("linkage")
 
 
 # --- pure questions ---------------------------------------------------------------------

@@ -17,7 +17,6 @@ from rest_framework.test import APIClient
 from core.errors import IllegalTransition, InvalidInput, NotAllowed, StaleCase
 from disputes import deadlines, intake, workflow
 from disputes.linkage import escalation
-from disputes.linkage import graph as linkage
 from disputes.models import AuditEntry, Capability, Case, CaseState, Handling, JointTask, LinkageEdge
 from grid.models import UnitKind
 from tests.disputes.conftest import report_data
@@ -47,7 +46,6 @@ def build_chain(world):
         (world.t1_justice, world.county_centre),
     ]:
         LinkageEdge.objects.create(source=source, target=target, relation="escalates_to")
-    linkage.forget()  # a rolled-back test may have left a snapshot with the same version number
     return world
 
 

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from demo.simulation import MOVING_STATES, Simulation
 from disputes.identity import validate_id_number
-from disputes.linkage import graph as linkage
 from disputes.linkage.chain import build_standard_chain
 from disputes.models import AuditEntry, Case, CaseState, JointTask, Party, Report
 from disputes.sweeper import sweep
@@ -28,9 +27,7 @@ def debug_on(settings):
 def demo():
     call_command("seed_demo", stdout=StringIO())
     build_standard_chain()
-    linkage.forget()  # a rolled-back test may have left a snapshot with the same version number
     yield
-    linkage.forget()  # and this one must not leave its own to the next test
 
 
 def simulate(*args):

@@ -133,6 +133,9 @@ if envint("DB_POOL_MAX_SIZE", 0) and DATABASES["default"]["ENGINE"] == "django.c
     }
 if DATABASES["default"]["ENGINE"] == "django.contrib.gis.db.backends.spatialite":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Tests use an in-memory database; saying so keeps pytest-xdist from deriving a file name per
+    # worker from NAME (it knows only the plain sqlite3 engine as in-memory by default).
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

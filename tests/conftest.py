@@ -1,6 +1,18 @@
 import pytest
 from django.db import connection
 
+# Under pytest-xdist (`./dev test` runs `-n auto --dist loadgroup`) the browser tests run in two
+# groups of about the same length, each kept together on one worker, which starts one server on
+# the demo county for it (tests/browser/conftest.py).
+BROWSER_GROUPS = {"test_wall": "wall", "test_live": "wall", "test_language": "wall"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith("tests/browser/"):
+            module = item.nodeid.split("/")[2].split(".py")[0]
+            item.add_marker(pytest.mark.xdist_group(f"browser-{BROWSER_GROUPS.get(module, 'field')}"))
+
 
 @pytest.fixture
 def on_postgis():

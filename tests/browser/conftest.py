@@ -3,7 +3,9 @@
 The package starts one server for all its tests: `manage.py runserver` (Daphne, the in-memory
 channel layer) on a free port, on its own database built like a newcomer's — migrate, seed_demo,
 build_linkage. The database is a SpatiaLite file in a temporary folder, or, when DATABASE_URL
-names PostGIS, that database's name with `_browser` appended (dropped and created afresh).
+names PostGIS, that database's name with `_browser` (and the xdist worker's name) appended,
+dropped and created afresh. Under pytest-xdist the tests run in two groups (tests/conftest.py),
+each on one worker with a server of its own.
 The tests reach the server only through HTTP, the websocket and `manage.py`, as users would.
 
 Everything here is package-scoped: Playwright's event loop lives only while these tests run, so
@@ -49,7 +51,8 @@ def browser_database_url(tmp_dir):
     from psycopg import sql
 
     db = dj_database_url.parse(url)
-    name = f"{db['NAME']}_browser"
+    # Under pytest-xdist each worker running browser tests has its own server and database.
+    name = f"{db['NAME']}_browser{os.environ.get('PYTEST_XDIST_WORKER', '')}"
     params = {
         "host": db["HOST"] or None,
         "port": db["PORT"] or None,

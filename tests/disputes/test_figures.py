@@ -20,9 +20,10 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
-from disputes import figures, intake, workflow
-from disputes.models import AuditEntry, Case, FollowUp, JointTask
-from tests.disputes.conftest import POINT_V3, report_data
+from disputes import figures, workflow
+from disputes.models import AuditEntry, FollowUp, JointTask
+from tests.disputes.conftest import POINT_V3
+from tests.disputes.stories import closed, handled, new_case, shift
 
 HOUR = datetime.timedelta(hours=1)
 
@@ -32,33 +33,6 @@ class Scene:
     start: datetime.datetime
     end: datetime.datetime
     cases: dict
-
-
-def new_case(world, reporter=None, point=None):
-    data = report_data(world.neighbours, **({"lon": point[0], "lat": point[1]} if point else {}))
-    return intake.submit_report(reporter or world.gridworker, data).case
-
-
-def handled(world, unit, handler, **where):
-    case = new_case(world, **where)
-    workflow.accept_case(world.county_operator, case)
-    workflow.dispatch_case(world.county_operator, case, unit=unit)
-    workflow.start_case(handler, case)
-    return case
-
-
-def closed(world, unit, handler, finder=None, **where):
-    case = handled(world, unit, handler, **where)
-    workflow.resolve_case(handler, case, result="已调解")
-    workflow.verify_case(finder or world.gridworker, case, passed=True)
-    workflow.close_case(world.county_operator, case)
-    case.refresh_from_db()
-    assert case.state == "closed" and case.current_unit == unit
-    return case
-
-
-def shift(case, **fields):
-    Case.objects.filter(pk=case.pk).update(**fields)
 
 
 @pytest.fixture

@@ -31,11 +31,12 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from disputes import figures, intake, wall, workflow
-from disputes.models import AuditEntry, Case, Category, Report
+from disputes import figures, wall, workflow
+from disputes.models import AuditEntry, Category, Report
 from realtime.auth import issue_display_token
 from tests import factories as f
-from tests.disputes.conftest import PARTIES, POINT_V1_C1, POINT_V3, report_data
+from tests.disputes.conftest import PARTIES, POINT_V1_C1, POINT_V3
+from tests.disputes.stories import closed, handled, new_case, shift
 from tests.factories import client_for
 
 HOUR = datetime.timedelta(hours=1)
@@ -50,35 +51,6 @@ def not_at_midnight():
     left = 86400 - (local.hour * 3600 + local.minute * 60 + local.second)
     if left < 60:
         time.sleep(left + 1)
-
-
-def new_case(world, category=None, point=POINT_V1_C1, reporter=None, **overrides):
-    data = report_data(category or world.neighbours, point=point, **overrides)
-    return intake.submit_report(reporter or (world.gridworker_v3 if point == POINT_V3 else world.gridworker), data).case
-
-
-def handled(world, unit, handler, dispatcher=None, **where):
-    dispatcher = dispatcher or world.county_operator
-    case = new_case(world, **where)
-    workflow.accept_case(dispatcher, case)
-    workflow.dispatch_case(dispatcher, case, unit=unit)
-    workflow.start_case(handler, case)
-    return case
-
-
-def closed(world, unit, handler, finder=None, **where):
-    case = handled(world, unit, handler, **where)
-    workflow.resolve_case(handler, case, result="已调解")
-    workflow.verify_case(finder or world.gridworker, case, passed=True)
-    workflow.close_case(world.county_operator, case)
-    case.refresh_from_db()
-    assert case.state == "closed" and case.current_unit == unit
-    return case
-
-
-def shift(case, **fields):
-    Case.objects.filter(pk=case.pk).update(**fields)
-    case.refresh_from_db()
 
 
 @pytest.fixture
@@ -414,9 +386,8 @@ def test_each_operator_sees_the_top_region_of_their_memberships(world):
     assert get(client_for(fresh))["region"]["code"] == world.county.code
 
 
-def test_a_superuser_sees_the_county(world, django_user_model):
-    admin = django_user_model.objects.create_superuser("root", password="x-test-password-1")
-    assert get(client_for(admin))["region"]["code"] == world.county.code
+def test_a_superuser_sees_the_county(world):
+    assert get(client_for(world.admin))["region"]["code"] == world.county.code
 
 
 def test_session_and_api_token_both_work(world, scene):

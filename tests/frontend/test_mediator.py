@@ -69,7 +69,7 @@ def test_the_map_starts_on_the_users_jurisdiction(client, world):  # noqa: F811
     client.force_login(world.gridworker)  # patrols a cell of 东沟村: the village
     [[south, west], [north, east]] = config_of(client.get(URL))["bounds"]
     assert (round(west), round(east), round(south), round(north)) == (114, 115, 41, 42)
-    for user in (f.user("root", is_superuser=True), world.outsider):  # everything, or nothing: the county
+    for user in (world.admin, world.outsider):  # everything, or nothing: the county
         client.force_login(user)
         [[south, west], [north, east]] = config_of(client.get(URL))["bounds"]
         assert (round(west), round(east), round(south), round(north)) == (114, 116, 41, 43)

@@ -297,7 +297,7 @@ def test_catch_up_is_scoped_to_the_jurisdiction(world, layer):
 
     async def scenario():
         got = {}
-        for user in (w.operator, w.operator_t2, w.gridworker, w.gridworker_c2, w.root):
+        for user in (w.operator, w.operator_t2, w.gridworker, w.gridworker_c2, w.admin):
             socket_, connected, _detail = await open_socket(path(0, token=w.tokens[user.username]), [])
             assert connected
             got[user.username] = await until_hello(socket_)

@@ -371,7 +371,7 @@ def test_rest_catch_up_is_scoped_to_the_jurisdiction(client, stream):
     assert get_seqs(client, w.justice) == [w.e_v1.seq]
     all_five = [w.e_c1.seq, w.e_t2.seq, w.e_v1.seq, w.e_t1.seq, w.e_county.seq]
     assert get_seqs(client, w.county_operator) == all_five
-    assert get_seqs(client, w.root) == all_five
+    assert get_seqs(client, w.admin) == all_five
 
 
 def test_rest_catch_up_pages_with_limit(client, stream):
@@ -403,7 +403,7 @@ def test_groups_for_each_role(world):
     assert groups_for(w.operator) == {T1, f"user.{w.operator.pk}"}
     assert groups_for(w.county_operator) == {COUNTY, f"user.{w.county_operator.pk}"}
     assert groups_for(w.outsider) == frozenset()
-    assert groups_for(w.root) is ALL_GROUPS
+    assert groups_for(w.admin) is ALL_GROUPS
     w.operator.memberships.update(active=False)
     assert groups_for(w.operator) == frozenset()
 

@@ -131,7 +131,18 @@ if envint("DB_POOL_MAX_SIZE", 0) and DATABASES["default"]["ENGINE"] == "django.c
         "timeout": envint("DB_POOL_TIMEOUT", 10),
     }
 if DATABASES["default"]["ENGINE"] == "django.contrib.gis.db.backends.spatialite":
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Several workers (server, simulator, sweeper, ASGI threads) write to one file. A transaction
+    # that starts by reading and then writes cannot wait for the lock (SQLite answers "database
+    # is locked" at once to avoid a deadlock), so every transaction takes the write lock when it
+    # begins (IMMEDIATE) and waits up to SQLITE_BUSY_TIMEOUT seconds for it; WAL lets readers
+    # go on while one writer writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": envint("SQLITE_BUSY_TIMEOUT", 20),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
+        }
+    )
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "leaflet",
     "channels",
+    "core",
     "grid",
     "disputes",
     "maps",
@@ -180,6 +181,21 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# The cache holds what every worker process must share, e.g. the throttles' counters: Redis in
+# production (CACHE_URL, by default REDIS_URL), otherwise a table in the database (created by
+# the migrations, core/migrations), so that counts survive restarts and hold across processes.
+CACHE_URL = env("CACHE_URL", REDIS_URL)
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "gridgov",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gridgov_cache"}}
+
 # Every socket re-reads the event stream from the database at each heartbeat, so a lost live
 # message arrives within one beat. The in-memory layer reaches no other process (the demo's
 # simulator runs beside the server), so without Redis the beat is short.
@@ -225,6 +241,10 @@ WORKING_HOURS = [tuple(period.split("-")) for period in envlist("WORKING_HOURS",
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 PHOTO_MAX_PIXELS = envint("PHOTO_MAX_PIXELS", 40_000_000)
 PHOTO_PUBLIC_MAX_SIDE = envint("PHOTO_PUBLIC_MAX_SIDE", 2048)
+
+# The reverse proxies in front of the app (addresses or networks, e.g. 127.0.0.1,172.16.0.0/12).
+# X-Forwarded-For is believed only from these; empty: never, the peer's address is the client's.
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", [])
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", True)

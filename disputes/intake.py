@@ -85,7 +85,7 @@ def submit_report(reporter, data):
     location = _locate(data.get("lon"), data.get("lat"))
     _validate(data, category)
 
-    photos = data.get("photos") or []
+    photos = _distinct_photos(data.get("photos") or [])
     report = Report(
         id=data["id"],
         content_hash=digest,
@@ -115,12 +115,7 @@ def submit_report(reporter, data):
             report.save(force_insert=True)
             if photos:
                 ReportPhoto.objects.bulk_create(
-                    [
-                        ReportPhoto(
-                            report=report, sha256=p["sha256"], purpose=p.get("purpose") or PhotoPurpose.EVIDENCE
-                        )
-                        for p in photos
-                    ]
+                    [ReportPhoto(report=report, sha256=p["sha256"], purpose=p["purpose"]) for p in photos]
                 )
     except IntegrityError:
         stored = Report.objects.select_related("case").filter(pk=data["id"]).first()
@@ -132,6 +127,18 @@ def submit_report(reporter, data):
         # A retry gets the same answer as the first attempt, suggestions included.
         return IntakeResult(stored, stored.case, created=False, duplicates=suggest_duplicates(stored.case))
     return IntakeResult(report, case, created=True, duplicates=suggest_duplicates(case))
+
+
+def _distinct_photos(photos):
+    """One row per photo: a list naming the same SHA-256 twice is one photo, a result photo if
+    any mention says so (the unique constraint would otherwise refuse the report on every retry)."""
+    by_sha = {}
+    for photo in photos:
+        purpose = photo.get("purpose") or PhotoPurpose.EVIDENCE
+        known = by_sha.setdefault(photo["sha256"], purpose)
+        if known != PhotoPurpose.RESULT and purpose == PhotoPurpose.RESULT:
+            by_sha[photo["sha256"]] = purpose
+    return [{"sha256": sha, "purpose": purpose} for sha, purpose in by_sha.items()]
 
 
 def _locate(lon, lat):

@@ -4,6 +4,7 @@ Every variable is documented in `.env.example`. The defaults run the embedded
 product: a SpatiaLite file under `var/` and the in-memory channel layer.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -236,6 +237,11 @@ LOGIN_REDIRECT_URL = "frontend:home"
 
 # Office hours for limits in working hours, e.g. "08:30-12:00,14:30-17:30".
 WORKING_HOURS = [tuple(period.split("-")) for period in envlist("WORKING_HOURS", ["08:30-12:00", "14:30-17:30"])]
+
+# When a reported event may have happened: not before REPORT_EARLIEST_DATE (server time zone),
+# and not later than now plus REPORT_CLOCK_SKEW_MINUTES, since phones' clocks drift.
+REPORT_EARLIEST_DATE = datetime.date.fromisoformat(env("REPORT_EARLIEST_DATE", "2000-01-01"))
+REPORT_CLOCK_SKEW_MINUTES = envint("REPORT_CLOCK_SKEW_MINUTES", 10)
 
 # Photos from phones: size and pixel limits, and the shared copy's longest side.
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 10 * 1024 * 1024)

@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -28,7 +29,6 @@ from .models import Case, CaseKind, Category, Party, PartyRole, PhotoPurpose, Re
 
 DUPLICATE_RADIUS_M = 250
 DUPLICATE_WINDOW = datetime.timedelta(days=7)
-CLOCK_SKEW = datetime.timedelta(minutes=10)
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 # The fields a device sends; only these decide whether a retry is "the same report".
@@ -163,6 +163,13 @@ def _category(value):
     return category
 
 
+def occurred_bounds(now=None):
+    """The earliest and latest time a reported event may have happened (settings.REPORT_*)."""
+    earliest = timezone.make_aware(datetime.datetime.combine(settings.REPORT_EARLIEST_DATE, datetime.time()))
+    latest = (now or timezone.now()) + datetime.timedelta(minutes=settings.REPORT_CLOCK_SKEW_MINUTES)
+    return earliest, latest
+
+
 def _validate(data, category):
     errors = {}
     if not (data.get("description") or "").strip():
@@ -170,8 +177,15 @@ def _validate(data, category):
     occurred = data.get("occurred_at")
     if occurred is None:
         errors["occurred_at"] = [_("Say when it happened.")]
-    elif occurred > timezone.now() + CLOCK_SKEW:
-        errors["occurred_at"] = [_("The time it happened lies in the future: check the phone's clock.")]
+    else:
+        earliest, latest = occurred_bounds()
+        if occurred < earliest:
+            errors["occurred_at"] = [
+                _("The time it happened lies before %(earliest)s: check the phone's date.")
+                % {"earliest": timezone.localtime(earliest).date().isoformat()}
+            ]
+        elif occurred > latest:
+            errors["occurred_at"] = [_("The time it happened lies in the future: check the phone's clock.")]
     severity = data.get("severity") or 1
     if not 1 <= int(severity) <= 4:
         errors["severity"] = [_("Severity runs from 1 to 4.")]

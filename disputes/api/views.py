@@ -490,4 +490,5 @@ class PublicRatingView(ResidentView):
 class TokenView(ObtainAuthToken):
     """username/password → token, for the phone app."""
 
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # ObtainAuthToken names DRF's own JSON parser
     throttle_classes = [LoginThrottle]

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from disputes.models import Case, Report, ReportPhoto
 from tests.disputes.conftest import report_data
-from tests.disputes.test_api import assert_error
+from tests.disputes.test_api import assert_error, submit
 from tests.factories import client_for
 
 
@@ -109,3 +109,86 @@ def test_an_unmatched_api_path_is_json_in_the_error_shape(world, settings, debug
     response = getattr(client_for(world.operator), method)(path)
     assert response["Content-Type"] == "application/json"
     assert_error(response, status, "not_found")
+
+
+# --- query parameters: one rule, a malformed parameter is a 400 naming it -------------------
+
+CASE_LISTS = ["/api/cases/", "/api/cases/geojson/"]
+BAD_CASE_PARAMS = [
+    ("created_after", "2000-01-01T00:01:19-20:49"),  # an offset PostgreSQL refuses
+    ("created_after", "0001-01-01T00:00:00+01:00"),  # before year 1 in UTC
+    ("created_before", "9999-12-31T23:59:59-14:00"),  # after year 9999 in UTC
+    ("created_before", "1850-01-01T00:00:00Z"),
+    ("due_before", "tomorrow"),
+    ("created_after", ""),
+    ("unit", "abc"),
+    ("unit", ""),
+    ("region", "abc"),
+    ("region", "150922999999"),
+    ("region", ""),
+    ("category", "nope"),
+    ("state", "bogus"),
+    ("grade", "purple"),
+    ("overdue", "maybe"),
+    ("bbox", "1,2,3"),
+    ("q", ""),
+    ("page", "abc"),
+    ("page_size", "abc"),
+    ("page_size", "0"),
+]
+BAD_PARAMS = [
+    *((url, name, value) for url in CASE_LISTS for name, value in BAD_CASE_PARAMS),
+    ("/api/events/", "after", str(2**70)),
+    ("/api/events/", "after", "-1"),
+    ("/api/events/", "after", ""),
+    ("/api/events/", "limit", "0"),
+    ("/api/wall/", "region", ""),
+    ("/api/wall/", "region", "abc"),
+    ("/api/wall/", "period", "decade"),
+    ("/api/reports/", "mine", "maybe"),
+    ("/api/reports/", "mine", ""),
+    ("/api/reports/", "page", "-1"),
+]
+
+
+@pytest.mark.parametrize(("url", "name", "value"), BAD_PARAMS, ids=lambda v: str(v)[:30])
+def test_a_malformed_parameter_is_a_400_naming_it(world, url, name, value):
+    submit(world)
+    response = client_for(world.county_operator).get(url, {name: value})
+    assert response.status_code == 400, (response.status_code, response.content[:300])
+    body = response.json()
+    assert set(body) == {"code", "message", "fields"} and body["code"].startswith("invalid")
+    assert name in body["fields"], body
+
+
+def test_well_formed_parameters_still_filter(world):
+    case = submit(world)
+    operator = client_for(world.county_operator)
+
+    def found(**params):
+        response = operator.get("/api/cases/", params)
+        assert response.status_code == 200, response.content
+        return [row["id"] for row in response.json()["results"]]
+
+    assert found(created_after="2000-01-01T00:01:19+08:00") == [case.pk]
+    assert found(created_after="2000-01-01T00:01:19") == [case.pk]  # Beijing time
+    assert found(created_before="2000-01-01T00:00:00-12:00") == []
+    assert found(unit=case.current_unit.code) == [case.pk]
+    assert found(unit=world.t2_centre.code) == []
+    assert found(region=world.t1.code) == [case.pk]
+    assert found(region=world.c1.code) == [case.pk]
+    assert found(region=world.t2.code) == []
+    assert found(category="11") == [case.pk]  # with its subcategories
+    assert found(category="50") == []
+    assert found(overdue="false") == [case.pk]
+    assert found(bbox="114,41,115,42") == [case.pk]
+    assert found(page="last", page_size="1") == [case.pk]
+    assert operator.get("/api/events/", {"after": str(2**63 - 1)}).status_code == 200
+    assert operator.get("/api/wall/", {"region": world.t1.code}).status_code == 200
+
+
+def test_a_uuid_must_be_a_string_not_a_json_integer(world):
+    data = {**as_json(report_data(world.neighbours)), "id": 12345}
+    response = client_for(world.gridworker).post("/api/reports/", data, format="json")
+    assert_error(response, 400, "invalid", "id")
+    assert not Report.objects.exists()

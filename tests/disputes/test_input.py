@@ -192,3 +192,13 @@ def test_a_uuid_must_be_a_string_not_a_json_integer(world):
     response = client_for(world.gridworker).post("/api/reports/", data, format="json")
     assert_error(response, 400, "invalid", "id")
     assert not Report.objects.exists()
+
+
+def test_these_errors_are_chinese_by_default_and_english_on_request(world):
+    operator = client_for(world.county_operator)
+    assert operator.get("/api/nothing/").json()["message"] == "此地址不存在。"
+    assert operator.get("/api/wall/", {"region": ""}).json()["fields"]["region"] == [
+        "请为“region”提供取值，或不带该参数。"
+    ]
+    english = operator.get("/api/cases/", {"created_after": "2000-01-01T00:01:19-20:49"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["fields"]["created_after"] == ["The UTC offset must lie between -14:00 and +14:00."]

@@ -4,6 +4,7 @@ Every variable is documented in `.env.example`. The defaults run the embedded
 product: a SpatiaLite file under `var/` and the in-memory channel layer.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -74,19 +75,20 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "leaflet",
     "channels",
+    "core",
     "grid",
     "disputes",
     "maps",
     "realtime",
     "frontend",
     "demo",
-    "core",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstLocaleMiddleware",
+    "core.middleware.APIErrorShapeMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -132,7 +134,18 @@ if envint("DB_POOL_MAX_SIZE", 0) and DATABASES["default"]["ENGINE"] == "django.c
         "timeout": envint("DB_POOL_TIMEOUT", 10),
     }
 if DATABASES["default"]["ENGINE"] == "django.contrib.gis.db.backends.spatialite":
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Several workers (server, simulator, sweeper, ASGI threads) write to one file. A transaction
+    # that starts by reading and then writes cannot wait for the lock (SQLite answers "database
+    # is locked" at once to avoid a deadlock), so every transaction takes the write lock when it
+    # begins (IMMEDIATE) and waits up to SQLITE_BUSY_TIMEOUT seconds for it; WAL lets readers
+    # go on while one writer writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": envint("SQLITE_BUSY_TIMEOUT", 20),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
+        }
+    )
     # Tests use an in-memory database; saying so keeps pytest-xdist from deriving a file name per
     # worker from NAME (it knows only the plain sqlite3 engine as in-memory by default).
     DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
@@ -172,6 +185,21 @@ if REDIS_URL:
         }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# The cache holds what every worker process must share, e.g. the throttles' counters: Redis in
+# production (CACHE_URL, by default REDIS_URL), otherwise a table in the database (created by
+# the migrations, core/migrations), so that counts survive restarts and hold across processes.
+CACHE_URL = env("CACHE_URL", REDIS_URL)
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "gridgov",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gridgov_cache"}}
 
 # Every socket re-reads the event stream from the database at each heartbeat, so a lost live
 # message arrives within one beat. The in-memory layer reaches no other process (the demo's
@@ -214,10 +242,19 @@ LOGIN_REDIRECT_URL = "frontend:home"
 # Office hours for limits in working hours, e.g. "08:30-12:00,14:30-17:30".
 WORKING_HOURS = [tuple(period.split("-")) for period in envlist("WORKING_HOURS", ["08:30-12:00", "14:30-17:30"])]
 
+# When a reported event may have happened: not before REPORT_EARLIEST_DATE (server time zone),
+# and not later than now plus REPORT_CLOCK_SKEW_MINUTES, since phones' clocks drift.
+REPORT_EARLIEST_DATE = datetime.date.fromisoformat(env("REPORT_EARLIEST_DATE", "2000-01-01"))
+REPORT_CLOCK_SKEW_MINUTES = envint("REPORT_CLOCK_SKEW_MINUTES", 10)
+
 # Photos from phones: size and pixel limits, and the shared copy's longest side.
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 PHOTO_MAX_PIXELS = envint("PHOTO_MAX_PIXELS", 40_000_000)
 PHOTO_PUBLIC_MAX_SIDE = envint("PHOTO_PUBLIC_MAX_SIDE", 2048)
+
+# The reverse proxies in front of the app (addresses or networks, e.g. 127.0.0.1,172.16.0.0/12).
+# X-Forwarded-For is believed only from these; empty: never, the peer's address is the client's.
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", [])
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", True)
@@ -231,6 +268,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     # Residents look cases up without logging in: slow down guessing of verification codes.

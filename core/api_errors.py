@@ -5,6 +5,8 @@ own errors (validation, authentication, permission, throttling) are mapped onto 
 so that a phone or a screen needs one way to show what went wrong.
 """
 
+from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -62,6 +64,17 @@ def exception_handler(exc, context):
     if isinstance(exc, WorkflowError):
         set_rollback()
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+    if isinstance(exc, RequestDataTooBig):
+        # Django's limit on a body other than uploaded files (DATA_UPLOAD_MAX_MEMORY_SIZE).
+        set_rollback()
+        message = _("The request body is larger than %(limit)s bytes.") % {
+            "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        }
+        return Response(error_body("too_large", message), status=413)
+    if isinstance(exc, SuspiciousOperation | BadRequest):
+        # Too many fields or files, a malformed multipart body …: Django's 400s, in our shape.
+        set_rollback()
+        return Response(error_body("invalid", _("The request could not be read.")), status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -28,7 +29,6 @@ from .models import Case, CaseKind, Category, Party, PartyRole, PhotoPurpose, Re
 
 DUPLICATE_RADIUS_M = 250
 DUPLICATE_WINDOW = datetime.timedelta(days=7)
-CLOCK_SKEW = datetime.timedelta(minutes=10)
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 # The fields a device sends; only these decide whether a retry is "the same report".
@@ -85,7 +85,7 @@ def submit_report(reporter, data):
     location = _locate(data.get("lon"), data.get("lat"))
     _validate(data, category)
 
-    photos = data.get("photos") or []
+    photos = _distinct_photos(data.get("photos") or [])
     report = Report(
         id=data["id"],
         content_hash=digest,
@@ -115,12 +115,7 @@ def submit_report(reporter, data):
             report.save(force_insert=True)
             if photos:
                 ReportPhoto.objects.bulk_create(
-                    [
-                        ReportPhoto(
-                            report=report, sha256=p["sha256"], purpose=p.get("purpose") or PhotoPurpose.EVIDENCE
-                        )
-                        for p in photos
-                    ]
+                    [ReportPhoto(report=report, sha256=p["sha256"], purpose=p["purpose"]) for p in photos]
                 )
     except IntegrityError:
         stored = Report.objects.select_related("case").filter(pk=data["id"]).first()
@@ -132,6 +127,18 @@ def submit_report(reporter, data):
         # A retry gets the same answer as the first attempt, suggestions included.
         return IntakeResult(stored, stored.case, created=False, duplicates=suggest_duplicates(stored.case))
     return IntakeResult(report, case, created=True, duplicates=suggest_duplicates(case))
+
+
+def _distinct_photos(photos):
+    """One row per photo: a list naming the same SHA-256 twice is one photo, a result photo if
+    any mention says so (the unique constraint would otherwise refuse the report on every retry)."""
+    by_sha = {}
+    for photo in photos:
+        purpose = photo.get("purpose") or PhotoPurpose.EVIDENCE
+        known = by_sha.setdefault(photo["sha256"], purpose)
+        if known != PhotoPurpose.RESULT and purpose == PhotoPurpose.RESULT:
+            by_sha[photo["sha256"]] = purpose
+    return [{"sha256": sha, "purpose": purpose} for sha, purpose in by_sha.items()]
 
 
 def _locate(lon, lat):
@@ -156,6 +163,13 @@ def _category(value):
     return category
 
 
+def occurred_bounds(now=None):
+    """The earliest and latest time a reported event may have happened (settings.REPORT_*)."""
+    earliest = timezone.make_aware(datetime.datetime.combine(settings.REPORT_EARLIEST_DATE, datetime.time()))
+    latest = (now or timezone.now()) + datetime.timedelta(minutes=settings.REPORT_CLOCK_SKEW_MINUTES)
+    return earliest, latest
+
+
 def _validate(data, category):
     errors = {}
     if not (data.get("description") or "").strip():
@@ -163,8 +177,15 @@ def _validate(data, category):
     occurred = data.get("occurred_at")
     if occurred is None:
         errors["occurred_at"] = [_("Say when it happened.")]
-    elif occurred > timezone.now() + CLOCK_SKEW:
-        errors["occurred_at"] = [_("The time it happened lies in the future: check the phone's clock.")]
+    else:
+        earliest, latest = occurred_bounds()
+        if occurred < earliest:
+            errors["occurred_at"] = [
+                _("The time it happened lies before %(earliest)s: check the phone's date.")
+                % {"earliest": timezone.localtime(earliest).date().isoformat()}
+            ]
+        elif occurred > latest:
+            errors["occurred_at"] = [_("The time it happened lies in the future: check the phone's clock.")]
     severity = data.get("severity") or 1
     if not 1 <= int(severity) <= 4:
         errors["severity"] = [_("Severity runs from 1 to 4.")]

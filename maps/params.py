@@ -6,8 +6,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from core.errors import InvalidInput
-from core.params import BBoxField
+from core.params import BBoxField, InvalidParameter
 from grid import codes
 from grid.models import Region, RegionLevel
 
@@ -16,12 +15,6 @@ from .layers import DEFAULT_ZOOM, MAX_ZOOM, MIN_ZOOM
 _WHOLE = re.compile(r"^\d{1,2}$")
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
-
-
-class InvalidParameter(InvalidInput):
-    def __init__(self, name, message):
-        super().__init__(message, fields={name: [str(message)]})
-        self.code = f"invalid_{name}"
 
 
 def level(params, default=RegionLevel.TOWNSHIP):

@@ -13,12 +13,16 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.params import MAX_INTEGER, QuerySerializer
+
 from .access import groups_for
 from .publish import CATCH_UP_LIMIT, catch_up
 
 
-class CatchUpQuery(serializers.Serializer):
-    after = serializers.IntegerField(min_value=0, default=0, help_text=_("the last stream position the client saw"))
+class CatchUpQuery(QuerySerializer):
+    after = serializers.IntegerField(
+        min_value=0, max_value=MAX_INTEGER, default=0, help_text=_("the last stream position the client saw")
+    )
     limit = serializers.IntegerField(min_value=1, max_value=CATCH_UP_LIMIT, default=CATCH_UP_LIMIT)
 
 

@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from core.params import QuerySerializer, StrictUUIDField
 from disputes import workflow
 from disputes.identity import mask
 from disputes.models import (
@@ -117,7 +118,7 @@ class PhotoRefSerializer(serializers.Serializer):
 class ReportInputSerializer(serializers.Serializer):
     """What a phone (or the hotline desk) sends. The id is made by the device, so retries are safe."""
 
-    id = serializers.UUIDField()
+    id = StrictUUIDField()
     source = serializers.ChoiceField(choices=ReportSource.choices)
     category = serializers.CharField(max_length=20, help_text=_("category code"))
     description = serializers.CharField()
@@ -148,7 +149,7 @@ class ReportPhotoSerializer(serializers.ModelSerializer):
         fields = ["sha256", "purpose"]
 
 
-class ReportListQuery(serializers.Serializer):
+class ReportListQuery(QuerySerializer):
     mine = serializers.BooleanField(
         required=False, default=False, help_text=_("true: only the reports you made yourself")
     )

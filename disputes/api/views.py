@@ -29,6 +29,7 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from core.api_errors import ERRORS, ErrorSerializer
+from core.clients import ClientAddressThrottle
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.pagination import GeoPages, Pages
 from disputes import access, documents, intake, workflow
@@ -428,7 +429,7 @@ class ConfigurableRate:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or self.default_rate
 
 
-class ResidentThrottle(ConfigurableRate, AnonRateThrottle):
+class ResidentThrottle(ClientAddressThrottle, ConfigurableRate, AnonRateThrottle):
     """Per address: look-ups and ratings without login."""
 
     scope = "resident"
@@ -446,7 +447,7 @@ class ResidentCaseThrottle(ConfigurableRate, SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": number}
 
 
-class LoginThrottle(ConfigurableRate, AnonRateThrottle):
+class LoginThrottle(ClientAddressThrottle, ConfigurableRate, AnonRateThrottle):
     scope = "login"
     default_rate = "30/hour"
 
@@ -489,4 +490,5 @@ class PublicRatingView(ResidentView):
 class TokenView(ObtainAuthToken):
     """username/password → token, for the phone app."""
 
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # ObtainAuthToken names DRF's own JSON parser
     throttle_classes = [LoginThrottle]

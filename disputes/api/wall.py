@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 
 from core.api_errors import ERRORS
 from core.errors import NotAllowed, NotFound
+from core.params import QuerySerializer
 from disputes import wall
 from grid import jurisdiction
 from realtime.auth import display_identity
@@ -91,7 +92,7 @@ class WallViewer(BasePermission):
 # --- shapes ---------------------------------------------------------------------------------
 
 
-class WallQuerySerializer(serializers.Serializer):
+class WallQuerySerializer(QuerySerializer):
     region = serializers.RegexField(
         r"^\d{12}$",
         required=False,

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "rest_framework",
     "rest_framework.authtoken",
+    "accounts",
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
@@ -93,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.TemporaryPasswordMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -209,12 +211,21 @@ REALTIME_HEARTBEAT_SECONDS = envint("REALTIME_HEARTBEAT_SECONDS", 25 if REDIS_UR
 REALTIME_DISPLAY_TOKEN_MAX_AGE = envint("REALTIME_DISPLAY_TOKEN_MAX_AGE", 365 * 24 * 3600)
 REALTIME_REVOKED_DISPLAY_TOKENS = envlist("REALTIME_REVOKED_DISPLAY_TOKENS", [])
 
+# The password policy: at least PASSWORD_MIN_LENGTH characters, of at least two kinds (letters,
+# digits, other signs), not like the username or name, not a common or all-digit password.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": envint("PASSWORD_MIN_LENGTH", 10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.CharacterClassesValidator"},
 ]
+# A phone's token expires after this many days without use (0: never); sign-out and an
+# administrator revoke it at once.
+TOKEN_IDLE_DAYS = envint("TOKEN_IDLE_DAYS", 30)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -264,7 +275,7 @@ if not DEBUG:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.PhoneTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -280,6 +291,8 @@ REST_FRAMEWORK = {
         "resident": env("THROTTLE_RESIDENT", "60/hour"),
         "resident_case": env("THROTTLE_RESIDENT_CASE", "20/hour"),
         "login": env("THROTTLE_LOGIN", "30/hour"),
+        # Wrong passwords for one username, from anywhere: the name is locked until they age out.
+        "login_failures": env("THROTTLE_LOGIN_FAILURES", "10/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -5,6 +5,9 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from accounts.forms import AdminSignInForm
+
+admin.site.login_form = AdminSignInForm  # the login lockout, as on every sign-in
 admin.site.site_header = _("gridgov administration")
 admin.site.site_title = _("gridgov")
 admin.site.index_title = _("Grid governance and dispute mediation")
@@ -17,6 +20,7 @@ urlpatterns = [
     path("api/events/", include("realtime.urls")),
     path("api/", include("disputes.api.urls")),
     path("maps/", include("maps.urls")),
+    path("accounts/", include("accounts.urls")),
     path("", include("frontend.urls")),
 ]
 

@@ -83,7 +83,8 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    code = next((code for cls, code in CODES.items() if isinstance(exc, cls)), None)
+    # An exception may name its own code (e.g. `token_expired`, `locked_out`) under its class's status.
+    code = getattr(exc, "error_code", None) or next((code for cls, code in CODES.items() if isinstance(exc, cls)), None)
     if code is None:
         code = getattr(exc, "default_code", "error")
     if isinstance(exc, exceptions.ValidationError):

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Count, ProtectedError
 from django.utils.translation import gettext as _
 
-from grid.members import check_cells
+from grid.members import check_cells, sync_admin_access
 from grid.models import GridCell, GridCellKind, Member, Region, RegionLevel, Role, Unit, UnitKind
 
 SEED = 150922
@@ -503,6 +503,11 @@ def plan_people(county, units, seed=SEED):
         if unit.kind in DEPARTMENT_KINDS:
             for _k in range(rng.choice((1, 2))):
                 add("staff", Role.STAFF, unit.code)
+    # Last, so that everyone above keeps their name: administrators of their region's people,
+    # without superuser rights (grid.administration), one for the county and one per township.
+    add("county-admin", Role.ADMINISTRATOR, centre)
+    for township in townships:
+        add("township-admin", Role.ADMINISTRATOR, unit_code(township.code, UnitKind.TOWNSHIP_CENTRE))
     return people
 
 
@@ -610,6 +615,9 @@ def seed_demo(password=DEFAULT_PASSWORD, reset=False, progress=_noop):
 
     progress(_("Assigning members to units and grid cells…"))
     save_members(people, users, units, cells)
+    for person in people:
+        if person.role == Role.ADMINISTRATOR:
+            sync_admin_access(users[person.username])  # staff and the administrators' group
 
     return DemoSummary(counts=count_demo(), logins=demo_logins(people, units, cells), password=password)
 
@@ -706,6 +714,7 @@ def demo_logins(people, units, cells):
         (admin, _("superuser: the admin site and everything else")),
         (first(Role.OPERATOR, UnitKind.COUNTY_CENTRE), _("operator at %(unit)s")),
         (first(Role.OPERATOR, UnitKind.TOWNSHIP_CENTRE), _("operator at %(unit)s")),
+        (first(Role.ADMINISTRATOR, UnitKind.TOWNSHIP_CENTRE), _("administrator of the people of %(unit)s")),
         (first(Role.MEDIATOR, UnitKind.JUSTICE_OFFICE), _("mediator at %(unit)s")),
         (first(Role.MEDIATOR, UnitKind.VILLAGE_MEDIATION), _("mediator at %(unit)s")),
         (gridworker, _("gridworker of %(cell)s")),

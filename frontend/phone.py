@@ -80,6 +80,9 @@ def _strings():
         "noSignal": _("No signal."),
         "serverTrouble": _("The server could not take it just now (%(status)s); trying again."),
         "signInAgain": _("Your sign-in has expired: sign in again. Your reports stay on this phone."),
+        "signInExpired": _("Your sign-in has expired after a long time without use: sign in again."),
+        "signInRevoked": _("You were signed out (on another device, or by an administrator): sign in again."),
+        "pendingAfterSignIn": _("%(count)s reports wait on this phone and are sent once you have signed in."),
         "signInOffline": _("Signing in needs signal."),
         "signInFailed": _("Sign-in failed."),
         "signedInAs": _("Signed in as %(user)s"),
@@ -142,6 +145,7 @@ def _config(request):
         "serviceWorker": reverse("frontend:phone-sw"),
         "api": {
             "token": reverse("api:token"),
+            "logout": reverse("api:logout"),
             "reports": reverse("api:report-list"),
             "cases": reverse("api:case-list"),
             "photos": reverse("api:photos"),

@@ -1,13 +1,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from accounts.forms import SignInForm
+
 from . import mediator, phone, views, wall
 
 app_name = "frontend"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="frontend/login.html"), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="frontend/login.html", authentication_form=SignInForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="frontend:login"), name="logout"),
     # The gridworker's phone app: the page is a shell without personal data (the service worker caches
     # it for offline use); it signs in with an API token kept on the phone.

@@ -10,6 +10,7 @@ their maps show (`maps.layers.cells_visible_to`) and where a map starts.
 - Mediators and department staff (`UNIT_ROLES`) hold their units: the cases a unit handles now,
   received first, or has a joint-handling task on.
 - Centre operators and administrators (`REGION_ROLES`) hold their unit's region: every case in it.
+- Administrators (`ADMIN_ROLES`) also manage the people of that region (`grid.administration`).
 - A superuser holds everything; anyone without an active membership holds nothing.
 """
 
@@ -22,6 +23,8 @@ from .models import GridCell, Member, Region, Role
 CELL_ROLES = frozenset({Role.GRIDWORKER, Role.VOLUNTEER})
 UNIT_ROLES = frozenset({Role.MEDIATOR, Role.STAFF})
 REGION_ROLES = frozenset({Role.OPERATOR, Role.ADMINISTRATOR})
+# Who manages the people of their unit's region in the admin (grid.administration).
+ADMIN_ROLES = frozenset({Role.ADMINISTRATOR})
 # Who may act for their unit on a case it holds (accept, dispatch, handle, verify …).
 HANDLER_ROLES = UNIT_ROLES | REGION_ROLES
 
@@ -72,6 +75,12 @@ class Jurisdiction:
         regions = {
             member.unit.region.code: member.unit.region for member in self.members if member.role in REGION_ROLES
         }
+        return tuple(sorted(regions.values(), key=lambda region: (len(region.prefix), region.code)))
+
+    @cached_property
+    def administered(self):
+        """Region rows of the administrator memberships, the broadest first: whose people the user manages."""
+        regions = {member.unit.region.code: member.unit.region for member in self.members if member.role in ADMIN_ROLES}
         return tuple(sorted(regions.values(), key=lambda region: (len(region.prefix), region.code)))
 
     @property

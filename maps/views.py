@@ -19,11 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from accounts.authentication import PhoneTokenAuthentication
 from core.errors import InvalidInput
 from grid.models import GridCell, Region, RegionLevel
 
@@ -145,7 +146,7 @@ class RegionLayer(Layer):
 )
 class CellLayer(Layer):
     # Token first, as in the API, so that an anonymous call is answered 401.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [PhoneTokenAuthentication, SessionAuthentication]
     serializer_class = CellFeatureSerializer
     cache_control = {"private": True, "max_age": 60}
     vary = ("Authorization", "Cookie")

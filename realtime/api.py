@@ -8,11 +8,12 @@ then carries on with live events, ignoring any at or below its position.
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import PhoneTokenAuthentication
 from core.params import MAX_INTEGER, QuerySerializer
 
 from .access import groups_for
@@ -44,7 +45,7 @@ class CatchUpSerializer(serializers.Serializer):
 
 class EventCatchUpView(APIView):
     # Token first, so that an anonymous call is answered 401 with a `WWW-Authenticate: Token` challenge.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [PhoneTokenAuthentication, SessionAuthentication]
 
     @extend_schema(
         summary=_("Events after a stream position, in your jurisdiction"),

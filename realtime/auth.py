@@ -2,7 +2,8 @@
 
 Three ways in, tried in this order by `realtime.consumers`:
 
-- `?token=<DRF token>` (phones): the same token as the REST API, looked up in the database.
+- `?token=<DRF token>` (phones): the same token as the REST API, looked up in the database
+  (`accounts.tokens`: an expired or revoked token is refused).
 - `?display=<signed display token>` (walls that run unattended): no user at all; the token names
   one region and the wall may only read that region's events. It is signed with the site's
   SECRET_KEY (`django.core.signing`), so it needs no table; it is revoked by listing its id in
@@ -46,15 +47,10 @@ def carries_credentials(scope):
 
 
 def user_for_token(key):
-    """The active user owning DRF token `key`, or None."""
-    from rest_framework.authtoken.models import Token
+    """The active user owning phone token `key` while it is valid (not expired, not revoked), or None."""
+    from accounts.tokens import user_for_key
 
-    if not key or not isinstance(key, str) or len(key) > 64:
-        return None
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return None
-    return token.user
+    return user_for_key(key)
 
 
 user_for_token_async = database_sync_to_async(user_for_token)

@@ -1,6 +1,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from accounts.api import SignOutView
+
 from . import views, wall
 
 app_name = "api"
@@ -21,6 +23,7 @@ urlpatterns = [
     path("public/cases/<str:number>/", views.PublicCaseView.as_view(), name="public-case"),
     path("public/cases/<str:number>/rating/", views.PublicRatingView.as_view(), name="public-rating"),
     path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/logout/", SignOutView.as_view(), name="logout"),
     path("wall/", wall.WallView.as_view(), name="wall"),
     *router.urls,
 ]

@@ -16,8 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -28,6 +27,8 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
+from accounts.api import SignInSerializer, TokenSerializer, phone_sign_in
+from accounts.authentication import PhoneTokenAuthentication
 from core.api_errors import ERRORS, ErrorSerializer
 from core.clients import ClientAddressThrottle
 from core.errors import InvalidInput, NotAllowed, NotFound
@@ -55,7 +56,7 @@ from .filters import CaseFilter
 class Authenticated:
     """Token first, so that an anonymous call is answered 401 with a `WWW-Authenticate: Token` challenge."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [PhoneTokenAuthentication, SessionAuthentication]
 
 
 def handler_check(user):
@@ -487,8 +488,21 @@ class PublicRatingView(ResidentView):
 # --- tokens -----------------------------------------------------------------------------
 
 
-class TokenView(ObtainAuthToken):
-    """username/password → token, for the phone app."""
+class TokenView(APIView):
+    """username/password → token, for the phone app (accounts: lockout, expiry, temporary passwords)."""
 
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # ObtainAuthToken names DRF's own JSON parser
+    authentication_classes = []
+    permission_classes = [AllowAny]
     throttle_classes = [LoginThrottle]
+
+    @extend_schema(
+        summary=_("Sign in: a token for the phone"),
+        request=SignInSerializer,
+        responses={200: TokenSerializer, 400: ERRORS[400], 403: ERRORS[403], 429: ErrorSerializer},
+        auth=[],
+    )
+    def post(self, request):
+        data = SignInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token = phone_sign_in(request, data.validated_data["username"], data.validated_data["password"])
+        return Response({"token": token.key})

@@ -16,13 +16,13 @@ from rest_framework import exceptions, serializers
 from rest_framework.authentication import (
     BaseAuthentication,
     SessionAuthentication,
-    TokenAuthentication,
     get_authorization_header,
 )
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import PhoneTokenAuthentication
 from core.api_errors import ERRORS
 from core.errors import NotAllowed, NotFound
 from core.params import QuerySerializer
@@ -220,7 +220,7 @@ class WallSerializer(serializers.Serializer):
 
 class WallView(APIView):
     # A display token first: a connection carrying one never acts as the session's user.
-    authentication_classes = [DisplayAuthentication, TokenAuthentication, SessionAuthentication]
+    authentication_classes = [DisplayAuthentication, PhoneTokenAuthentication, SessionAuthentication]
     permission_classes = [WallViewer]
 
     def get_authenticate_header(self, request):

@@ -157,6 +157,7 @@ describe("Outbox on IndexedDB", () => {
   let calls;
   let answers;
   let lost;
+  let lostWith;
   let outbox;
 
   /** The stand-in API: each call takes the next answer (a value, or an ApiError to throw). */
@@ -205,7 +206,16 @@ describe("Outbox on IndexedDB", () => {
     answers = [];
     lost = 0;
     globalThis.navigator.onLine = true;
-    outbox = new Outbox({ auth: () => auth, onAuthLost: () => (lost += 1), request, urls: { reports: "/api/reports/", photos: "/api/photos/" } });
+    lostWith = null;
+    outbox = new Outbox({
+      auth: () => auth,
+      onAuthLost: (error) => {
+        lost += 1;
+        lostWith = error;
+      },
+      request,
+      urls: { reports: "/api/reports/", photos: "/api/photos/" },
+    });
   });
 
   afterEach(() => {
@@ -278,6 +288,32 @@ describe("Outbox on IndexedDB", () => {
     assert.equal(lost, 1);
     assert.equal(calls.length, 1);
     assert.deepEqual(await states(), { e1: WAITING, e2: WAITING });
+  });
+
+  test("a revoked token: the reports wait through the sign-in and go with the new token", async () => {
+    await add("r1");
+    await add("r2");
+    const username = auth.username;
+    answers.push(new ApiError("auth", 401, { code: "token_invalid", message: "请重新登录", fields: {} }));
+    await outbox.pump();
+    assert.equal(lostWith.code, "token_invalid");
+    // Signed out: nothing is tried, nothing is dropped.
+    const signedIn = auth;
+    auth = null;
+    await outbox.pump(true);
+    assert.equal(calls.length, 1);
+    auth = { ...signedIn, token: "new-token" };
+    assert.equal(auth.username, username);
+    answers.push(receipt("A1"), receipt("A2"));
+    await outbox.pump();
+    assert.deepEqual(await states(), { r1: SENT, r2: SENT });
+    assert.deepEqual(
+      calls.slice(1).map((call) => [call.json.id, call.token]),
+      [
+        ["r1", "new-token"],
+        ["r2", "new-token"],
+      ],
+    );
   });
 
   test("a photo that failed is resumed alone: the report is not sent again", async () => {

@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD, PHONE, check_accessibility, screenshot
+from .conftest import LAPTOP, PASSWORD, PHONE, check_accessibility, screenshot
 
 USER = "gridworker-001"
 OUTSIDE = {"latitude": 39.9087, "longitude": 116.3975, "accuracy": 8}  # Beijing: outside the demo county
@@ -528,3 +528,57 @@ def test_chinese_by_default_and_english_from_the_switch(new_context, cell_point)
     page.click("#tabs [data-view=me]")
     page.select_option(".language-switch select", "zh-hans")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+
+
+# --- a lost phone: signed out by the township's administrator, nothing lost -------------------------
+
+
+def test_a_revoked_sign_in_asks_to_sign_in_again_and_the_waiting_report_is_sent_after(new_context, server, cell_point):
+    """Runs last in this file: it revokes the gridworker's token (the module's `token` with it)."""
+    context = phone(new_context, cell_point)
+    page = context.new_page()
+    sign_in(page)
+    ready_for_no_signal(page)
+
+    # Without signal, a report waits on the phone.
+    context.set_offline(True)
+    expect(page.locator("#net-status")).to_have_attribute("data-online", "false")
+    fill_report(page, "桥头路灯损坏，手机登录已被吊销")
+    save(page)
+    item = newest_card(page)
+    report_id = item.get_attribute("data-id")
+    expect(item).to_have_attribute("data-state", "waiting")
+
+    # Meanwhile the township's administrator (no superuser) revokes the phone's sign-in in the admin.
+    desk = new_context(LAPTOP).new_page()
+    desk.goto("/admin/login/?next=/admin/grid/member/")
+    desk.fill("#id_username", "township-admin-001")
+    desk.fill("#id_password", PASSWORD)
+    desk.click("input[type=submit]")
+    desk.wait_for_url("**/admin/grid/member/")
+    expect(desk.locator("#result_list")).to_be_visible()
+    screenshot(desk, "admin-members")
+    desk.fill("#searchbar", USER)
+    desk.press("#searchbar", "Enter")
+    expect(desk.locator("#result_list tbody tr")).to_have_count(1)
+    desk.check("#result_list tbody input[name=_selected_action]")
+    desk.select_option("select[name=action]", "revoke_phone_sign_ins")
+    desk.click("button[name=index]")
+    expect(desk.locator(".messagelist .success")).to_contain_text("已在所有手机上退出登录")
+
+    # Signal returns: the server refuses the token, the phone asks to sign in and keeps the report.
+    context.set_offline(False)
+    expect(page.locator("#signin")).to_be_visible(timeout=20_000)
+    expect(page.locator("#signin-notice")).to_contain_text("重新登录")
+    expect(page.locator("#signin-notice")).to_contain_text("1 条上报在等待")
+    expect(page.locator("#signin-username")).to_have_value(USER)
+    assert page.evaluate(READ_OUTBOX, report_id)["state"] == "waiting"
+
+    # Signing in again sends it, once.
+    page.fill("#signin-password", PASSWORD)
+    page.click("#signin-submit")
+    expect(page.locator("#main")).to_be_visible()
+    page.click("#tabs [data-view=queue]")
+    expect(card(page, report_id)).to_have_attribute("data-state", "sent", timeout=20_000)
+    stored = server_reports(server, server.token(USER), report_id)
+    assert len(stored) == 1 and stored[0]["description"] == "桥头路灯损坏，手机登录已被吊销"

@@ -612,6 +612,8 @@ def test_token_for_the_phone(world):
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/cases/").status_code == 200
     client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    assert_error(client.get("/api/cases/"), 401, "token_invalid")
+    client.credentials()
     assert_error(client.get("/api/cases/"), 401, "not_authenticated")
 
 

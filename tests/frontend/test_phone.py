@@ -34,6 +34,7 @@ def test_the_page_is_a_chinese_shell_without_personal_data(client):
     assert config["language"] == "zh-hans"
     assert config["api"] == {
         "token": "/api/auth/token/",
+        "logout": "/api/auth/logout/",
         "reports": "/api/reports/",
         "cases": "/api/cases/",
         "photos": "/api/photos/",

@@ -137,6 +137,10 @@ def test_seed_builds_the_demo_county_with_its_units_and_people():
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff
     assert Member.objects.filter(user=admin, role=Role.ADMINISTRATOR, unit__kind=UnitKind.COUNTY_CENTRE).exists()
+    township_admin = User.objects.get(username="township-admin-001")
+    assert township_admin.is_staff and not township_admin.is_superuser
+    assert township_admin.has_perm("grid.change_member") and not township_admin.has_perm("grid.delete_member")
+    assert list(members(Role.ADMINISTRATOR, UnitKind.TOWNSHIP_CENTRE).values()) == [1] * 6
     assert User.objects.count() == Member.objects.count()  # one role each
     assert User.objects.filter(last_name="").count() == 0
     assert User.objects.get(username="gridworker-001").check_password(DEFAULT_PASSWORD)
@@ -146,6 +150,7 @@ def test_seed_builds_the_demo_county_with_its_units_and_people():
         "admin",
         "county-operator-001",
         "township-operator-001",
+        "township-admin-001",
         "justice-mediator-001",
         "mediator-001",
         "gridworker-001",

@@ -98,7 +98,7 @@ def test_anonymous_and_bad_tokens_are_401(world):
     body = assert_error(APIClient().get(URL), 401, "not_authenticated")
     assert body["message"] == "身份认证信息未提供。"
     response = APIClient().get(URL, HTTP_AUTHORIZATION="Token not-a-token")
-    assert_error(response, 401, "not_authenticated")
+    assert_error(response, 401, "token_invalid")
     assert response["WWW-Authenticate"].startswith("Token")
 
 

@@ -15,6 +15,7 @@ import { renderOutbox, renderServerReports, renderTasks } from "./lists.js";
 import { cachedCells, cellCodes, refreshCells } from "./maps.js";
 import { Outbox, SENT } from "./outbox.js";
 import { ReportForm } from "./report.js";
+import { authLossReason, pendingCount, signInNotice } from "./session.js";
 import { config, formatTime, t } from "./text.js";
 
 const $ = (id) => document.getElementById(id);
@@ -31,7 +32,7 @@ const state = {
   sentSeen: new Set(),
 };
 
-const outbox = new Outbox({ auth: () => state.auth, onAuthLost: () => authLost(), request, urls: config.api });
+const outbox = new Outbox({ auth: () => state.auth, onAuthLost: (error) => authLost(error), request, urls: config.api });
 let form = null;
 let grid = null;
 
@@ -132,10 +133,14 @@ async function signIn(event) {
 }
 
 async function signOut() {
-  const items = await outbox.items();
-  const pending = items.filter((item) => item.state !== SENT && item.state !== "refused").length;
-  const user = state.auth.username;
+  const pending = pendingCount(await outbox.items());
+  const auth = state.auth;
+  const user = auth.username;
   stopStream();
+  // The server revokes the token; without signal it stays valid until it expires unused.
+  if (navigator.onLine !== false) {
+    request(config.api.logout, { method: "POST", token: auth.token, timeoutMs: 5000 }).catch(() => undefined);
+  }
   await store.deleteValue("auth");
   await store.deleteValue(`cells:${user}`);
   await store.deleteValue(`lists:${user}`);
@@ -145,12 +150,16 @@ async function signOut() {
   showSignIn(pending ? t("pendingOnSignOut", { count: pending }) : "");
 }
 
-async function authLost() {
-  const user = state.auth && state.auth.username;
+/** The server no longer takes the token: sign in again. The outbox stays as it is, and is sent after. */
+async function authLost(error) {
+  if (!state.auth) return; // another request found out first
+  const user = state.auth.username;
+  const pending = pendingCount(await outbox.items());
   stopStream();
   await store.deleteValue("auth");
-  if (user) $("signin-username").value = user;
-  showSignIn(t("signInAgain"));
+  $("signin-username").value = user;
+  const notice = signInNotice(authLossReason(error), pending).map(([key, params]) => t(key, params));
+  showSignIn(notice.join(" "));
 }
 
 // --- live events ------------------------------------------------------------------------------
@@ -205,7 +214,7 @@ async function refreshServer() {
     await renderAll();
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    if (error.kind === "auth") authLost();
+    if (error.kind === "auth") authLost(error);
   }
 }
 
@@ -237,7 +246,7 @@ async function verify(item, passed, note) {
     return "";
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    if (error.kind === "auth") authLost();
+    if (error.kind === "auth") authLost(error);
     if (error.kind === "network") return t("needsSignal");
     scheduleRefresh();
     return error.summary;
@@ -289,7 +298,7 @@ async function loadReference(auth) {
     await form.setTree(await refreshTree(auth.token));
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    if (error.kind === "auth") return authLost();
+    if (error.kind === "auth") return authLost(error);
   }
   try {
     const cells = await refreshCells(auth);

@@ -129,7 +129,8 @@ export function nextDue(items) {
 
 export class Outbox extends EventTarget {
   /**
-   * `auth()` gives {token, username} or null; `onAuthLost()` runs when the server answers 401;
+   * `auth()` gives {token, username} or null; `onAuthLost(error)` runs when the server answers 401
+   * (the reports stay, waiting, until the same user signs in again);
    * `request` is the phone's API client (phone/api.js) and `urls` its addresses ({reports, photos}).
    */
   constructor({ auth, onAuthLost, request, urls }) {
@@ -251,7 +252,7 @@ export class Outbox extends EventTarget {
       });
       this.emit();
       if (next === "refused") return REFUSED;
-      if (next === "auth") this.onAuthLost();
+      if (next === "auth") this.onAuthLost(error);
       return "stop"; // no signal or a server in trouble: the other reports would fare no better now
     }
     await store.updateReport(id, (current) => accepted(current, answer, Date.now()));
@@ -278,7 +279,7 @@ export class Outbox extends EventTarget {
         const { changes, next } = photoFailed(photo, error, Date.now());
         if (changes) await this.updatePhoto(id, photo.key, changes);
         if (next === "refused") continue;
-        if (next === "auth") this.onAuthLost();
+        if (next === "auth") this.onAuthLost(error);
         return "stop";
       }
       await this.updatePhoto(id, photo.key, { state: SENT, error: null, problem: null });

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "leaflet",
     "channels",
     "grid",
@@ -240,6 +241,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "gridgov API",
     "DESCRIPTION": "Grid-based social governance and dispute mediation.",
     "VERSION": "0.1.0",
+    # Redoc and Swagger UI from the drf-spectacular-sidecar package, served with the static
+    # files: an intranet reaches no CDN.
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # Map tiles: an intranet points MAP_TILE_URL at its own tile server. With no tiles

@@ -10,6 +10,9 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from maps.basemap import ATTRIBUTION_PREFIX as BASE_MAP_ATTRIBUTION_PREFIX
+from maps.basemap import base_map
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -248,12 +251,23 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
-# Map tiles: an intranet points MAP_TILE_URL at its own tile server. With no tiles
-# reachable, boundaries and points still draw on the plain background.
-# Boundaries are stored in WGS 84; tiles must be too (GCJ-02 tiles would be shifted ~500 m).
-MAP_TILE_URL = env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# The background under every map (maps/basemap.py): none (the default: no tiles, nothing asked
+# of any other site), tianditu-vector or tianditu-image (天地图 with the county's TIANDITU_KEY), or
+# url (any tile server, e.g. the intranet's own: MAP_TILE_URL). Boundaries are stored in WGS 84;
+# tiles must agree (Tianditu's CGCS2000 does; GCJ-02 tiles would be shifted ~500 m).
+MAP_TILE_URL = env("MAP_TILE_URL")
 MAP_TILE_SUBDOMAINS = env("MAP_TILE_SUBDOMAINS", "abc")
-MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION")
+TIANDITU_KEY = envsecret("TIANDITU_KEY")
+# Without BASE_MAP, a configured MAP_TILE_URL keeps serving as before.
+BASE_MAP = env("BASE_MAP", "url" if MAP_TILE_URL else "none")
+BASE_MAP_LAYERS = base_map(
+    BASE_MAP,
+    tianditu_key=TIANDITU_KEY,
+    tile_url=MAP_TILE_URL,
+    tile_subdomains=MAP_TILE_SUBDOMAINS,
+    tile_attribution=MAP_TILE_ATTRIBUTION,
+)
 # The most grid cells one GET /maps/cells.geojson may return (0: no limit); more is a 400 asking to zoom in.
 MAPS_MAX_CELLS = envint("MAPS_MAX_CELLS", 5000)
 LEAFLET_CONFIG = {
@@ -261,7 +275,14 @@ LEAFLET_CONFIG = {
     "DEFAULT_ZOOM": 9,
     "MIN_ZOOM": 3,
     "MAX_ZOOM": 18,
-    "TILES": [(_("Map"), MAP_TILE_URL, {"attribution": MAP_TILE_ATTRIBUTION, "subdomains": MAP_TILE_SUBDOMAINS})],
+    "TILES": BASE_MAP_LAYERS.leaflet_tiles(),
+    "OVERLAYS": BASE_MAP_LAYERS.leaflet_overlays(),
+    "ATTRIBUTION_PREFIX": BASE_MAP_ATTRIBUTION_PREFIX,
+    # Turns the overlays (Tianditu's place names) on, on every django-leaflet map, the admin's too.
+    "PLUGINS": {
+        "basemap": {"js": ["frontend/basemap.js"], "auto-include": True},
+        "forms": {"js": ["frontend/basemap.js"]},
+    },
     "RESET_VIEW": False,
 }
 

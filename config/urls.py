@@ -13,7 +13,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema", template_name="frontend/api_docs.html"), name="api-docs"),
+    path(
+        "api/docs/",
+        SpectacularRedocView.as_view(url_name="api-schema", template_name="frontend/api_docs.html"),
+        name="api-docs",
+    ),
     path("api/events/", include("realtime.urls")),
     path("api/", include("disputes.api.urls")),
     path("maps/", include("maps.urls")),

@@ -219,6 +219,12 @@ PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 PHOTO_MAX_PIXELS = envint("PHOTO_MAX_PIXELS", 40_000_000)
 PHOTO_PUBLIC_MAX_SIDE = envint("PHOTO_PUBLIC_MAX_SIDE", 2048)
 
+# The mediation agreement's PDF embeds this TrueType font, subset (disputes/documents.py):
+# a .ttf or .ttc file and, for a collection, the face's index. Default: AR PL UMing CN
+# (Debian's fonts-arphic-uming).
+PDF_FONT_FILE = env("PDF_FONT_FILE", "/usr/share/fonts/truetype/arphic/uming.ttc")
+PDF_FONT_INDEX = envint("PDF_FONT_INDEX", 0)
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", True)

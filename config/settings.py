@@ -218,6 +218,10 @@ WORKING_HOURS = [tuple(period.split("-")) for period in envlist("WORKING_HOURS",
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 PHOTO_MAX_PIXELS = envint("PHOTO_MAX_PIXELS", 40_000_000)
 PHOTO_PUBLIC_MAX_SIDE = envint("PHOTO_PUBLIC_MAX_SIDE", 2048)
+# Photos are served only to those who may see their case (GET /api/photos/<sha256>.jpg). Behind
+# nginx, set this to the prefix of an `internal` location aliased to MEDIA_ROOT (e.g.
+# /protected-media/): Django then answers with X-Accel-Redirect and nginx sends the file.
+PHOTO_X_ACCEL_REDIRECT = env("PHOTO_X_ACCEL_REDIRECT")
 
 # The mediation agreement's PDF embeds this TrueType font, subset (disputes/documents.py):
 # a .ttf or .ttc file and, for a collection, the face's index. Default: AR PL UMing CN

@@ -39,6 +39,14 @@ export default [
     },
   },
   {
+    // Plain scripts served as they are (django-leaflet plugins), not bundled.
+    files: ["frontend/static/frontend/*.js"],
+    languageOptions: {
+      sourceType: "script",
+      globals: { ...globals.browser, L: "readonly" },
+    },
+  },
+  {
     files: ["frontend/assets/phone/sw.js"],
     languageOptions: {
       globals: { ...globals.serviceworker },

@@ -11,6 +11,9 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from maps.basemap import ATTRIBUTION_PREFIX as BASE_MAP_ATTRIBUTION_PREFIX
+from maps.basemap import base_map
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -74,6 +77,7 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "leaflet",
     "channels",
     "core",
@@ -262,6 +266,16 @@ REPORT_CLOCK_SKEW_MINUTES = envint("REPORT_CLOCK_SKEW_MINUTES", 10)
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 PHOTO_MAX_PIXELS = envint("PHOTO_MAX_PIXELS", 40_000_000)
 PHOTO_PUBLIC_MAX_SIDE = envint("PHOTO_PUBLIC_MAX_SIDE", 2048)
+# Photos are served only to those who may see their case (GET /api/photos/<sha256>.jpg). Behind
+# nginx, set this to the prefix of an `internal` location aliased to MEDIA_ROOT (e.g.
+# /protected-media/): Django then answers with X-Accel-Redirect and nginx sends the file.
+PHOTO_X_ACCEL_REDIRECT = env("PHOTO_X_ACCEL_REDIRECT")
+
+# The mediation agreement's PDF embeds this TrueType font, subset (disputes/documents.py):
+# a .ttf or .ttc file and, for a collection, the face's index. Default: AR PL UMing CN
+# (Debian's fonts-arphic-uming).
+PDF_FONT_FILE = env("PDF_FONT_FILE", "/usr/share/fonts/truetype/arphic/uming.ttc")
+PDF_FONT_INDEX = envint("PDF_FONT_INDEX", 0)
 
 # The reverse proxies in front of the app (addresses or networks, e.g. 127.0.0.1,172.16.0.0/12).
 # X-Forwarded-For is believed only from these; empty: never, the peer's address is the client's.
@@ -299,14 +313,30 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "gridgov API",
     "DESCRIPTION": "Grid-based social governance and dispute mediation.",
     "VERSION": "0.1.0",
+    # Redoc and Swagger UI from the drf-spectacular-sidecar package, served with the static
+    # files: an intranet reaches no CDN.
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
-# Map tiles: an intranet points MAP_TILE_URL at its own tile server. With no tiles
-# reachable, boundaries and points still draw on the plain background.
-# Boundaries are stored in WGS 84; tiles must be too (GCJ-02 tiles would be shifted ~500 m).
-MAP_TILE_URL = env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# The background under every map (maps/basemap.py): none (the default: no tiles, nothing asked
+# of any other site), tianditu-vector or tianditu-image (天地图 with the county's TIANDITU_KEY), or
+# url (any tile server, e.g. the intranet's own: MAP_TILE_URL). Boundaries are stored in WGS 84;
+# tiles must agree (Tianditu's CGCS2000 does; GCJ-02 tiles would be shifted ~500 m).
+MAP_TILE_URL = env("MAP_TILE_URL")
 MAP_TILE_SUBDOMAINS = env("MAP_TILE_SUBDOMAINS", "abc")
-MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION")
+TIANDITU_KEY = envsecret("TIANDITU_KEY")
+# Without BASE_MAP, a configured MAP_TILE_URL keeps serving as before.
+BASE_MAP = env("BASE_MAP", "url" if MAP_TILE_URL else "none")
+BASE_MAP_LAYERS = base_map(
+    BASE_MAP,
+    tianditu_key=TIANDITU_KEY,
+    tile_url=MAP_TILE_URL,
+    tile_subdomains=MAP_TILE_SUBDOMAINS,
+    tile_attribution=MAP_TILE_ATTRIBUTION,
+)
 # The most grid cells one GET /maps/cells.geojson may return (0: no limit); more is a 400 asking to zoom in.
 MAPS_MAX_CELLS = envint("MAPS_MAX_CELLS", 5000)
 LEAFLET_CONFIG = {
@@ -314,7 +344,14 @@ LEAFLET_CONFIG = {
     "DEFAULT_ZOOM": 9,
     "MIN_ZOOM": 3,
     "MAX_ZOOM": 18,
-    "TILES": [(_("Map"), MAP_TILE_URL, {"attribution": MAP_TILE_ATTRIBUTION, "subdomains": MAP_TILE_SUBDOMAINS})],
+    "TILES": BASE_MAP_LAYERS.leaflet_tiles(),
+    "OVERLAYS": BASE_MAP_LAYERS.leaflet_overlays(),
+    "ATTRIBUTION_PREFIX": BASE_MAP_ATTRIBUTION_PREFIX,
+    # Turns the overlays (Tianditu's place names) on, on every django-leaflet map, the admin's too.
+    "PLUGINS": {
+        "basemap": {"js": ["frontend/basemap.js"], "auto-include": True},
+        "forms": {"js": ["frontend/basemap.js"]},
+    },
     "RESET_VIEW": False,
 }
 

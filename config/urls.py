@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +14,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        SpectacularRedocView.as_view(url_name="api-schema", template_name="frontend/api_docs.html"),
+        name="api-docs",
+    ),
     path("api/events/", include("realtime.urls")),
     path("api/", include("disputes.api.urls")),
     path("maps/", include("maps.urls")),
@@ -24,5 +26,5 @@ urlpatterns = [
     path("", include("frontend.urls")),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Nothing under MEDIA_ROOT is served as it is: photos of cases go only to those who may see them,
+# through GET /api/photos/<sha256>.jpg (disputes.api.views.PhotoFileView).

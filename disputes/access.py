@@ -44,6 +44,18 @@ def case_scope(user):
     return scope
 
 
+def photo_scope(user):
+    """A Q over Photo selecting what `user` may see: a photo some case they see names (through one
+    of its reports), or one they uploaded themselves (a report may name it before it is stored)."""
+    from .models import Case, ReportPhoto
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NOTHING
+    cases = Case.objects.filter(case_scope(user)).values("pk")
+    named = ReportPhoto.objects.filter(report__case__in=cases).values("sha256")
+    return Q(uploaded_by=user) | Q(sha256__in=named)
+
+
 @dataclass(frozen=True)
 class Audience:
     """Who may see a case, as the holdings that grant it: its place (its cell and every region above),

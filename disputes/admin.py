@@ -438,7 +438,7 @@ class PhotoAdmin(ReadOnlyMixin, admin.ModelAdmin):
             return "—"
         return format_html(
             '<img src="{}" alt="{}" loading="lazy" style="max-width:{}px;max-height:{}px">',
-            photo.public.url,
+            photo.shared_url,
             str(photo),
             size,
             size,

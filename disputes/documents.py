@@ -22,7 +22,12 @@ from .models import Agreement, PartyRole
 
 TITLE = "人民调解协议书"
 FONT_FAMILY = '"Noto Serif CJK SC", "Songti SC", "SimSun", serif'
-PDF_FONT = "STSong-Light"  # one of reportlab's built-in CID fonts: no font file needed
+# The PDF embeds its font (the characters it uses, subset), so it prints and archives the same on
+# any machine: a TrueType Song (宋体-style) face, AR PL UMing CN from Debian's fonts-arphic-uming by
+# default. reportlab embeds TrueType outlines only, so Noto CJK (CFF outlines) cannot serve here.
+PDF_FONT = "AgreementSong"
+DEFAULT_PDF_FONT_FILE = "/usr/share/fonts/truetype/arphic/uming.ttc"
+DEFAULT_PDF_FONT_INDEX = 0  # in a collection (.ttc): the face to use; 0 is UMing CN
 
 ROLE_LABELS = {
     PartyRole.APPLICANT: "申请人",
@@ -120,11 +125,23 @@ def _markup(text):
 
 
 def _font():
+    """Register the embedded font once per process (settings PDF_FONT_FILE and PDF_FONT_INDEX)."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
     if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+        path = getattr(settings, "PDF_FONT_FILE", "") or DEFAULT_PDF_FONT_FILE
+        index = int(getattr(settings, "PDF_FONT_INDEX", DEFAULT_PDF_FONT_INDEX))
+        try:
+            # TTFont subsets: only the glyphs a document uses are written into it (FontFile2).
+            pdfmetrics.registerFont(TTFont(PDF_FONT, path, subfontIndex=index))
+        except (OSError, TTFError) as error:
+            raise ImproperlyConfigured(
+                f"The agreement's PDF font {path} (face {index}) cannot be used: {error}. "
+                "Install Debian's fonts-arphic-uming or point PDF_FONT_FILE at a TrueType CJK font."
+            ) from error
     return PDF_FONT
 
 
@@ -170,6 +187,8 @@ def agreement_pdf(agreement: Agreement) -> bytes:
                 ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                # The cells' own font (Helvetica unless told), which the PDF would name without carrying.
+                ("FONTNAME", (0, 0), (-1, -1), font),
             ]
         )
     )
@@ -217,6 +236,8 @@ def agreement_pdf(agreement: Agreement) -> bytes:
         bottomMargin=22 * mm,
         title=f"{TITLE} {c['number']}",
         author=c["committee"],
+        # The canvas starts in this font instead of Helvetica, which the PDF would name without carrying it.
+        initialFontName=font,
     )
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()

@@ -122,6 +122,13 @@ class Report(models.Model):
         return str(self.id)
 
 
+class PhotoQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from .access import photo_scope
+
+        return self.filter(photo_scope(user))
+
+
 class Photo(models.Model):
     """An uploaded image, stored once per content (SHA-256)."""
 
@@ -135,12 +142,21 @@ class Photo(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
+    objects = PhotoQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
 
     def __str__(self):
         return self.sha256[:12]
+
+    @property
+    def shared_url(self):
+        """Where the shared copy is served, to those who may see it; never the media folder."""
+        from django.urls import reverse
+
+        return reverse("api:photo-file", args=[self.sha256]) if self.public else None
 
 
 class PhotoPurpose(models.TextChoices):

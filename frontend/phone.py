@@ -53,15 +53,6 @@ def _url(name, fallback):
         return fallback
 
 
-def _tiles():
-    """django-leaflet's configured background layers, for the app's own maps."""
-    tiles = leaflet_settings.get("TILES") or []
-    return [
-        {"name": str(name), "url": url, "options": options if isinstance(options, dict) else {}}
-        for name, url, options in tiles
-    ]
-
-
 def _strings():
     """Every text the scripts show, translated for the page's language."""
     return {
@@ -155,7 +146,8 @@ def _config(request):
         "cells": _url("maps:cells", "/maps/cells.geojson") + "?mine=1",
         "events": "/ws/events/",
         "map": {
-            "tiles": _tiles(),
+            # The background (maps/basemap.py: BASE_MAP): tiles, overlays, the attribution prefix.
+            **settings.BASE_MAP_LAYERS.page_config(),
             "center": list(leaflet_settings.get("DEFAULT_CENTER") or (0, 0)),
             "zoom": leaflet_settings.get("DEFAULT_ZOOM") or 10,
             "maxZoom": leaflet_settings.get("MAX_ZOOM") or 18,

@@ -49,3 +49,10 @@ def test_home_page_links_the_three_faces(client):
     content = client.get("/").content.decode()
     for path in ("/phone/", "/mediator/", "/wall/"):
         assert f'href="{path}"' in content
+
+
+def test_api_docs_load_nothing_from_another_site(client):
+    """Redoc comes from drf-spectacular-sidecar (static files) and no web fonts are asked for."""
+    content = client.get("/api/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js" in content
+    assert "http://" not in content and "https://" not in content and "//fonts." not in content

@@ -498,7 +498,7 @@ class CaseDetailSerializer(CaseListSerializer):
                 "purpose": photo.purpose,
                 "report": photo.report_id,
                 "received": photo.sha256 in stored,
-                "url": stored[photo.sha256].public.url
+                "url": _public_url(stored[photo.sha256])
                 if photo.sha256 in stored and stored[photo.sha256].public
                 else None,
             }
@@ -702,7 +702,7 @@ class PhotoUploadSerializer(serializers.Serializer):
 
 
 def _public_url(photo):
-    return photo.public.url if photo is not None and photo.public else None
+    return photo.shared_url if photo is not None else None
 
 
 class PhotoSerializer(serializers.ModelSerializer):

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import SignOutView
@@ -20,6 +20,7 @@ urlpatterns = [
     path("tasks/<int:pk>/answer/", views.TaskAnswerView.as_view(), name="task-answer"),
     path("categories/", views.CategoryTreeView.as_view(), name="categories"),
     path("photos/", views.PhotoUploadView.as_view(), name="photos"),
+    re_path(r"^photos/(?P<sha256>[0-9a-f]{64})\.jpg$", views.PhotoFileView.as_view(), name="photo-file"),
     path("public/cases/<str:number>/", views.PublicCaseView.as_view(), name="public-case"),
     path("public/cases/<str:number>/rating/", views.PublicRatingView.as_view(), name="public-rating"),
     path("auth/token/", views.TokenView.as_view(), name="token"),

@@ -8,8 +8,9 @@ case the client saw, and answers with the case as it is now.
 import hashlib
 import re
 
+from django.conf import settings
 from django.db.models import Prefetch, Q
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +45,7 @@ from disputes.models import (
     FollowUp,
     JointTask,
     MediationSession,
+    Photo,
     Report,
 )
 from disputes.photos import store_photo
@@ -416,6 +418,38 @@ class PhotoUploadView(Authenticated, APIView):
         return Response(
             s.PhotoSerializer(photo).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
+
+
+def photo_response(photo):
+    """The shared copy's bytes, or the header that has the web server send them."""
+    prefix = settings.PHOTO_X_ACCEL_REDIRECT
+    if prefix:
+        response = HttpResponse(content_type="image/jpeg")
+        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + photo.public.name
+    else:
+        response = FileResponse(photo.public.open("rb"), content_type="image/jpeg")
+    # Named by its content, so it never changes; private: only this user may see it.
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class PhotoFileView(Authenticated, APIView):
+    """A case photo's shared copy, to those who may see it (defect 10: it was public under /media/).
+
+    With PHOTO_X_ACCEL_REDIRECT set (a path prefix nginx serves as `internal`), the answer is only
+    the header and nginx sends the file; otherwise Django streams it.
+    """
+
+    content_negotiation_class = JSONErrors
+
+    @extend_schema(
+        summary=_("A case photo (the shared copy: oriented, no metadata)"),
+        responses={(200, "image/jpeg"): OpenApiTypes.BINARY, **{code: ERRORS[code] for code in (401, 404)}},
+    )
+    def get(self, request, sha256):
+        photo = get_object_or_404(Photo.objects.visible_to(request.user).exclude(public=""), sha256=sha256)
+        return photo_response(photo)
 
 
 # --- residents --------------------------------------------------------------------------

@@ -411,3 +411,38 @@ def test_the_map_at_a_laptops_size_is_accessible(new_context, server, tokens):
         page.select_option(".language-switch select", "zh-hans")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     expect(page.locator("h1")).to_have_text("矛盾纠纷调解地图")
+
+
+# --- joint handling: the summoned unit answers ------------------------------------------------
+
+
+def test_a_summoned_unit_answers_its_task_and_the_panel_shows_the_case_anew(new_context, server, tokens):
+    """Defect 11: the answer was saved (200), then the panel took its own change for someone else's
+    ("其他人修改了本案，请重新载入查看") and kept the form open."""
+    case = dispute_in_my_cell(server, tokens, description="排水沟纠纷，需派出所联办")
+    operator = tokens(OPERATOR)
+    api_act(server, operator, case["id"], "accept")
+    found = server.manage(
+        "shell",
+        "-c",
+        "from disputes.models import Case; from grid.models import Member, UnitKind;"
+        f" case = Case.objects.get(pk={case['id']});"
+        " m = Member.objects.filter(active=True, role__in=['staff', 'mediator'], unit__active=True,"
+        " unit__kind=UnitKind.POLICE_STATION, unit__region__code=case.area_code[:9] + '000')"
+        ".select_related('unit', 'user').first();"
+        " print(m.unit.code, m.user.username)",
+    )
+    unit_code, staff = found.strip().splitlines()[-1].split()
+    api_act(server, operator, case["id"], "summon", units=[unit_code], instructions="请派民警到场")
+    task = server.get_json(f"/api/cases/{case['id']}/", operator)["joint_tasks"][0]
+
+    page = open_workspace(new_context, staff, f"/mediator/?case={case['id']}")
+    expect(page.locator("#panel-title")).to_contain_text(case["number"])
+    form = open_act(page, "answer_task", task["id"])
+    form.locator("textarea, input[type=text]").first.fill("民警已到场调解，双方同意疏通排水沟")
+    submit(form)
+    done(page, form)
+    expect(page.locator("#case-panel .panel-notice")).to_be_hidden()
+    expect(page.locator("#case-panel .section-tasks")).to_contain_text("民警已到场调解")
+    # The answered task offers no second answer.
+    expect(page.locator(f'#case-panel .act-buttons button[data-act="answer_task-{task["id"]}"]')).to_have_count(0)

@@ -113,6 +113,16 @@ def page_count(pdf):
     return len(re.findall(rb"/Type /Page[^s]", pdf))
 
 
+def _stream_data(pdf, number):
+    """The decoded stream of object `number` (Flate, or ASCII85 over Flate as reportlab writes them)."""
+    found = re.search(rb"\n%d 0 obj\s*<<(.*?)>>\s*stream\r?\n(.*?)endstream" % number, pdf, re.S)
+    assert found, f"object {number} has no stream"
+    head, data = found.groups()
+    if b"/ASCII85Decode" in head:
+        data = base64.a85decode(data.strip(), adobe=True)
+    return zlib.decompress(data) if b"/FlateDecode" in head else data
+
+
 def page_streams(pdf):
     """The decoded content streams (reportlab writes them ASCII85 over Flate): what is drawn on the pages."""
     out = []
@@ -124,7 +134,22 @@ def page_streams(pdf):
     return b"\n".join(out)
 
 
-_STRING = re.compile(rb"\(((?:\\.|[^\\()])*)\)\s*Tj")
+def font_codes(pdf):
+    """Each font resource's code → character map, from its ToUnicode CMap (the embedded subsets)."""
+    maps = {}
+    for name, number in re.findall(rb"/(F[\w+]+) (\d+) 0 R", pdf):
+        font = re.search(rb"\n%d 0 obj\s*<<(.*?)>>\s*endobj" % int(number), pdf, re.S)
+        unicode = font and re.search(rb"/ToUnicode (\d+) 0 R", font.group(1))
+        if not unicode:
+            continue
+        cmap = _stream_data(pdf, int(unicode.group(1)))
+        maps[name] = {
+            int(code, 16): chr(int(char, 16)) for code, char in re.findall(rb"<([0-9A-F]{2})> <([0-9A-F]{4})>", cmap)
+        }
+    return maps
+
+
+_SHOW = re.compile(rb"/(F[\w+]+) [\d.]+ Tf|\(((?:\\.|[^\\()])*)\)\s*Tj|(T\*|\bET\b)")
 _ESCAPE = re.compile(rb"\\([0-7]{1,3}|.)", re.S)
 _SIMPLE = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 
@@ -137,25 +162,53 @@ def _unescape(match):
 
 
 def drawn_text(pdf):
-    """The text drawn on the pages, one line per string shown.
+    """The text drawn on the pages, one line per line of text.
 
-    The font STSong-Light (encoding UniGB-UCS2-H) takes every character as two bytes of UTF-16BE,
-    which reportlab writes as a PDF string with the usual escapes.
+    The embedded font is subset in pieces of 256 characters, each a font resource of its own
+    with one-byte codes; each piece's ToUnicode CMap gives the characters back.
     """
+    codes = font_codes(pdf)
     lines = []
-    for match in _STRING.finditer(page_streams(pdf)):
-        raw = _ESCAPE.sub(_unescape, match.group(1))
-        lines.append(raw.decode("utf-16-be", errors="replace"))
+    line = []
+    current = {}
+    for match in _SHOW.finditer(page_streams(pdf)):
+        if match.group(1):
+            current = codes.get(match.group(1), {})
+        elif match.group(3):  # the end of a line (T*) or of a text object (ET)
+            if line:
+                lines.append("".join(line))
+            line = []
+        else:
+            raw = _ESCAPE.sub(_unescape, match.group(2))
+            line.append("".join(current.get(byte, "\ufffd") for byte in raw))
     return "\n".join(lines)
 
 
 class TestPdf:
-    def test_it_is_an_a4_pdf_in_the_built_in_chinese_font(self, world):
+    def test_it_is_an_a4_pdf(self, world):
         pdf = agreement_pdf(mediated_agreement(world))
         assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
-        assert b"/BaseFont /STSong-Light" in pdf
         assert b"/MediaBox [ 0 0 595.2756 841.8898 ]" in pdf  # A4 in points
         assert page_count(pdf) >= 1
+
+    def test_it_embeds_its_chinese_font_subset_and_names_no_font_it_does_not_carry(self, world):
+        pdf = agreement_pdf(mediated_agreement(world))
+        fonts = re.findall(rb"\n(\d+) 0 obj\s*<<(.*?/Type /Font\b.*?)>>\s*endobj", pdf, re.S)
+        assert fonts
+        for _number, font in fonts:
+            # Every font is a TrueType subset (a tagged name, ABCDEF+) whose descriptor holds the glyphs.
+            assert b"/Subtype /TrueType" in font, font[:200]
+            assert re.search(rb"/BaseFont /[A-Z]{6}\+", font), font[:200]
+            descriptor = int(re.search(rb"/FontDescriptor (\d+) 0 R", font).group(1))
+            body = re.search(rb"\n%d 0 obj\s*<<(.*?)>>\s*endobj" % descriptor, pdf, re.S).group(1)
+            embedded = re.search(rb"/FontFile[23] (\d+) 0 R", body)
+            assert embedded, body
+            assert len(_stream_data(pdf, int(embedded.group(1)))) > 1000
+        # No CJK font the reader would have to supply (reportlab's built-in CID fonts), no standard 14 font.
+        for missing in (b"STSong", b"UniGB", b"/Type0", b"Helvetica", b"Times-Roman", b"Courier"):
+            assert missing not in pdf, missing
+        # Subset: far smaller than the font file (about 20 MB), whatever the text.
+        assert len(pdf) < 1_000_000
 
     def test_the_pages_carry_the_chinese_text_and_full_id_numbers(self, world):
         agreement = mediated_agreement(world)

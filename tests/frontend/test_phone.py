@@ -42,7 +42,9 @@ def test_the_page_is_a_chinese_shell_without_personal_data(client):
     }
     assert config["cells"] == "/maps/cells.geojson?mine=1"
     assert config["serviceWorker"] == "/phone/sw.js" and config["scope"] == "/phone/"
-    assert config["map"]["tiles"] and config["map"]["tiles"][0]["url"]
+    # The default background: no tiles from any other site (maps/basemap.py), Leaflet's credit without its flag.
+    assert config["map"]["kind"] == "none" and config["map"]["tiles"] == [] and config["map"]["overlays"] == []
+    assert config["map"]["attributionPrefix"].endswith(">Leaflet</a>")
     # What the app needs to be installed, work offline, and switch language.
     assert 'rel="manifest" href="/phone/manifest.webmanifest"' in content
     # The event stream's client is in the bundle, not a script of its own.

@@ -12,6 +12,7 @@ import { apiQuery, fromForm, fromQuery, pageQuery, sameFilters, toForm } from ".
 import { clock } from "./format.js";
 import { CaseList } from "./list.js";
 import { CaseMap } from "./mapview.js";
+import { afterAct } from "./outcome.js";
 import { CasePanel } from "./panel.js";
 import { isOverdue } from "./states.js";
 
@@ -247,23 +248,31 @@ async function refreshPanel() {
   }
 }
 
-function actDone(spec, response) {
+async function actDone(spec, response) {
   const id = state.caseId;
-  if (response.status === 204) {
+  const outcome = afterAct(response);
+  if (outcome === "gone") {
     // The act moved the case out of the user's jurisdiction (e.g. returned to the dispatcher).
     removeFeature(id);
     panel.failed(fmt(S.gone, { act: spec.title }));
     say(fmt(S.gone, { act: spec.title }));
     return;
   }
-  if (spec.rule === "answer_task") {
-    refreshPanel();
-    say(fmt(S.done, { act: spec.title }));
-    return;
+  const message = fmt(S.done, { act: spec.title });
+  let detail = response.data;
+  if (outcome === "reload") {
+    // Our own change: show the case as it is now even though the form held typing.
+    try {
+      ({ data: detail } = await api(withId(config.urls.case, id)));
+    } catch (error) {
+      if (panel.caseId !== id) return;
+      panel.failed(error instanceof ApiError && error.status === 404 ? S.case_gone : error.message);
+      return;
+    }
+    if (panel.caseId !== id) return;
   }
-  const detail = response.data;
-  panel.render(detail, { message: fmt(S.done, { act: spec.title }) });
-  say(fmt(S.done, { act: spec.title }));
+  panel.render(detail, { message });
+  say(message);
   refreshOne(detail.id, detail.number).catch(() => {});
 }
 

@@ -60,11 +60,19 @@ export class CaseMap {
 
   layersControl() {
     const s = this.strings;
-    const base = {};
+    // The background's tiles (a base layer and Tianditu's place names over it) as one choice, in
+    // one control: django-leaflet's own control, made when there are overlays, gives way to this one.
+    if (this.map.layerscontrol) this.map.layerscontrol.remove();
+    const tiles = [];
     this.map.eachLayer((layer) => {
-      if (layer instanceof L.TileLayer) base[s.background_map] = layer;
+      if (layer instanceof L.TileLayer) tiles.push(layer);
     });
-    base[s.no_background] = L.layerGroup();
+    const base = {};
+    if (tiles.length) {
+      tiles.forEach((layer) => this.map.removeLayer(layer));
+      base[s.background_map] = L.layerGroup(tiles).addTo(this.map);
+      base[s.no_background] = L.layerGroup();
+    }
     const overlays = {
       [s.layer_cases]: this.clusters,
       [s.layer_townships]: this.townships,

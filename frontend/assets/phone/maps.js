@@ -1,4 +1,4 @@
-/* Maps: the background from django-leaflet's configured tiles (global L), the user's grid cells.
+/* Maps: the background from the settings (maps/basemap.py; Leaflet is the global L), the user's grid cells.
  *
  * With no tiles reachable (no signal, a closed intranet) the cells still draw on the plain
  * background. The cells come from maps/ (GET cells.geojson?mine=1, signed in with the token) and
@@ -22,7 +22,9 @@ export function makeMap(element, options = {}) {
     tap: false,
     ...options,
   });
-  (config.map.tiles || []).slice(0, 1).forEach((tile) => {
+  if (config.map.attributionPrefix !== undefined) map.attributionControl.setPrefix(config.map.attributionPrefix);
+  // The first base layer and every overlay (Tianditu's place names); none at all by default.
+  [...(config.map.tiles || []).slice(0, 1), ...(config.map.overlays || [])].forEach((tile) => {
     L.tileLayer(tile.url, { maxZoom: config.map.maxZoom || 18, ...tile.options }).addTo(map);
   });
   return map;

@@ -9,6 +9,7 @@ admin.site.login_form = AdminSignInForm  # the login lockout, as on every sign-i
 admin.site.site_header = _("gridgov administration")
 admin.site.site_title = _("gridgov")
 admin.site.index_title = _("Grid governance and dispute mediation")
+admin.site.index_template = "admin/gridgov_index.html"  # warns while next year's holidays are missing
 
 urlpatterns = [
     path("admin/", admin.site.urls),

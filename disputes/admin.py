@@ -5,7 +5,7 @@ case, its reports, parties, records and audit trail) is shown read-only: a case 
 through the verbs of `disputes.workflow`, which check who acts and write the audit log.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -18,6 +18,7 @@ from grid.admin import township_filter
 from grid.models import display_name
 
 # The linkage chain's admin lives with the chain; importing it registers it.
+from . import holidays
 from .linkage import admin as linkage_admin  # noqa: F401
 from .models import (
     Agreement,
@@ -26,6 +27,9 @@ from .models import (
     CaseRequest,
     Category,
     FollowUp,
+    Holiday,
+    HolidayYear,
+    MakeUpWorkday,
     MediationSession,
     Party,
     Photo,
@@ -473,3 +477,54 @@ class SupplementNoticeAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def item_list(self, notice):
         items = notice.items if isinstance(notice.items, list) else [notice.items]
         return format_html_join("", "<div>{}</div>", ((str(item),) for item in items)) or "—"
+
+
+# --- the holiday calendar ------------------------------------------------------------------
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 7  # the seven holidays of a usual year: 元旦, 春节, 清明, 劳动节, 端午, 中秋, 国庆
+    fields = ["name", "first", "last"]
+
+
+class MakeUpWorkdayInline(admin.TabularInline):
+    model = MakeUpWorkday
+    extra = 6
+    fields = ["day", "name"]
+
+
+@admin.register(HolidayYear)
+class HolidayYearAdmin(admin.ModelAdmin):
+    """A year's notice entered in minutes: each holiday as a range, each make-up workday as a day.
+
+    Saving moves the calendar's version: every process counts with it at once, and the deadline
+    sweeper recomputes the provisional deadlines that reach into the year."""
+
+    inlines = [HolidayInline, MakeUpWorkdayInline]
+    list_display = ["year", "holiday_list", "workday_list", "notice"]
+    fields = ["year", "notice"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("holidays", "workdays")
+
+    @admin.display(description=_("holidays"))
+    def holiday_list(self, obj):
+        return "、".join(str(holiday) for holiday in obj.holidays.all())
+
+    @admin.display(description=_("make-up workdays"))
+    def workday_list(self, obj):
+        return "、".join(f"{day.day:%m-%d}" for day in obj.workdays.all())
+
+    def changelist_view(self, request, extra_context=None):
+        missing = holidays.warning()
+        if missing:
+            messages.error(request, missing)
+        return super().changelist_view(request, extra_context)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Inline rows saved or deleted bump the token through their signals; say what follows.
+        messages.info(
+            request, _("Deadlines are counted with this calendar from now on; provisional ones are recomputed.")
+        )

@@ -9,11 +9,12 @@ class DisputesConfig(AppConfig):
     def ready(self):
         from grid.models import Region, Unit
 
-        from . import reference
+        from . import holidays, reference
         from .linkage import graph as linkage
-        from .models import Capability, Category, LinkageEdge, StageLimit
+        from .models import Capability, Category, Holiday, HolidayYear, LinkageEdge, MakeUpWorkday, StageLimit
 
         # Every change to these rows writes a new token in its own transaction (core.versions).
         reference.categories.watch(Category, StageLimit)
+        holidays.calendar.watch(HolidayYear, Holiday, MakeUpWorkday)
         reference.units.watch(Unit)
         linkage.chain.watch(Unit, Category, Capability, LinkageEdge, Region, m2m=[LinkageEdge.categories.through])

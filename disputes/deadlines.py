@@ -2,11 +2,13 @@
 
 Time limits are set per sub-category in working days or working hours, and the clock only
 runs while government offices are open: public holidays (春节, 国庆 …) do not count, while
-make-up workdays (调休, a Saturday or Sunday worked in exchange) do. The holiday calendar
-comes from the ``chinesecalendar`` package; years it has no data for fall back to
-Monday–Friday with one logged warning per year, so a sweeper never crashes on 1 January.
+make-up workdays (调休, a Saturday or Sunday worked in exchange) do. The holiday calendar is
+the county's (disputes/holidays.py: entered in the admin, seeded from ``chinesecalendar``);
+years not entered fall back to Monday–Friday with one logged warning per year, so a sweeper
+never crashes on 1 January, and a deadline reaching into them is provisional (`is_provisional`).
 
-Everything here is pure (no ORM) so a sweeper can run it for every open case. Instants are
+Everything here is pure apart from fetching the calendar, once per top-level call (or pinned
+with `use_calendar`), so a sweeper can run it for every open case. Instants are
 timezone-aware; they are converted to the project time zone (settings.TIME_ZONE, Asia/Shanghai)
 because office hours are wall-clock hours there, and results are returned in that zone.
 
@@ -17,14 +19,15 @@ Settings read (optional):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import math
+import threading
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-import chinese_calendar
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -40,7 +43,9 @@ __all__ = [
     "WORKING_HOURS",
     "due_at",
     "elapsed_fraction",
+    "is_provisional",
     "is_workday",
+    "use_calendar",
     "working_days_between",
     "working_time_between",
 ]
@@ -66,25 +71,71 @@ WORKING_HOURS = LimitUnit.WORKING_HOURS
 # --- calendar ------------------------------------------------------------------------------
 
 
+_pinned = threading.local()
+
+
+@contextlib.contextmanager
+def use_calendar(calendar=None):
+    """Count with `calendar` (a disputes.holidays.Calendar; default: the database's) inside the block.
+
+    Every public function here pins the current calendar for its own duration, so a deadline is
+    counted with one calendar however many days it walks."""
+    outer = getattr(_pinned, "calendar", None)
+    if outer is not None and calendar is None:
+        yield outer
+        return
+    if calendar is None:
+        from . import holidays
+
+        calendar = holidays.current()
+    _pinned.calendar = calendar
+    try:
+        yield calendar
+    finally:
+        _pinned.calendar = outer
+
+
+def _one_calendar(function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with use_calendar():
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
 @functools.cache
 def _warn_no_calendar(year: int) -> None:
     # Cached so the warning is logged once per year and process, not once per case and day.
     logger.warning(
-        "chinese_calendar has no holiday data for %s; counting Monday-Friday as working days. "
-        "Upgrade the chinesecalendar package once the State Council publishes the arrangement.",
+        "The holidays of %s are not entered (admin: Holiday calendar); counting Monday-Friday as "
+        "working days, and deadlines reaching into %s are provisional.",
+        year,
         year,
     )
 
 
-@functools.lru_cache(maxsize=8192)
+@_one_calendar
 def is_workday(day: date) -> bool:
     """True if offices are open on ``day`` (holidays off, make-up 调休 weekend days on)."""
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        # The package only knows the years already announced; a guess beats a crashed sweeper.
+    return _is_workday(day)
+
+
+def _is_workday(day: date) -> bool:
+    calendar = _pinned.calendar
+    if not calendar.knows(day):
+        # A guess beats a crashed sweeper; the deadline is marked provisional.
         _warn_no_calendar(day.year)
-        return day.weekday() < 5
+    return calendar.is_workday(day)
+
+
+@_one_calendar
+def is_provisional(start: datetime | None, due: datetime | None) -> bool:
+    """True when a deadline from ``start`` to ``due`` counts days of a year not entered."""
+    if start is None or due is None:
+        return False
+    first, last = _local(start, "start").year, _local(due, "due").year
+    return any(year not in _pinned.calendar.known_years for year in range(first, last + 1))
 
 
 # --- office hours --------------------------------------------------------------------------
@@ -126,7 +177,7 @@ def _span(day: date, begin: time, end: time) -> timedelta:
 
 def _work_in_day(day: date, lo: time | None = None, hi: time | None = None) -> timedelta:
     """Working time on ``day`` between wall-clock times lo and hi (None = start/end of day)."""
-    if not is_workday(day):
+    if not _is_workday(day):
         return ZERO
     total = ZERO
     for begin, end in _periods():
@@ -153,6 +204,7 @@ def _at(day: date, clock: time) -> datetime:
     return datetime.combine(day, clock, tzinfo=timezone.get_default_timezone())
 
 
+@_one_calendar
 def working_time_between(a: datetime, b: datetime) -> timedelta:
     """Working time from ``a`` to ``b`` (negative if b is before a).
 
@@ -166,12 +218,13 @@ def working_time_between(a: datetime, b: datetime) -> timedelta:
     # Whole days in between: count working days and multiply (the sweeper measures long spans).
     full_days, day = 0, a.date() + ONE_DAY
     while day < b.date():
-        full_days += is_workday(day)
+        full_days += _is_workday(day)
         day += ONE_DAY
     day_length = sum((_span(day, begin, end) for begin, end in _periods()), ZERO)
     return _work_in_day(a.date(), lo=a.time()) + full_days * day_length + _work_in_day(b.date(), hi=b.time())
 
 
+@_one_calendar
 def working_days_between(a: datetime, b: datetime) -> int:
     """Working days after a's day up to and including b's day (negative if b is before a).
 
@@ -182,7 +235,7 @@ def working_days_between(a: datetime, b: datetime) -> int:
         return -working_days_between(b, a)
     count, day = 0, a.date() + ONE_DAY
     while day <= b.date():
-        count += is_workday(day)
+        count += _is_workday(day)
         day += ONE_DAY
     return count
 
@@ -197,7 +250,7 @@ def _add_working_time(start: datetime, amount: timedelta) -> datetime:
     start = _local(start)
     day, lo, remaining = start.date(), start.time(), amount
     while True:
-        if is_workday(day):
+        if _is_workday(day):
             for begin, end in _periods():
                 b = begin if lo is None else max(begin, lo)
                 if b >= end:
@@ -214,7 +267,7 @@ def _close_of_business(start: datetime, days: int) -> datetime:
     day, counted = _local(start).date(), 0
     while counted < days:
         day += ONE_DAY
-        counted += is_workday(day)
+        counted += _is_workday(day)
     return _at(day, _periods()[-1][1])
 
 
@@ -289,6 +342,7 @@ def _check_limit(amount, unit) -> tuple[LimitUnit, int | timedelta]:
     return unit, timedelta(hours=float(amount))
 
 
+@_one_calendar
 def due_at(
     start: datetime, amount: int | float | Decimal, unit: LimitUnit | str, pauses: Iterable[Pause] = ()
 ) -> datetime | None:
@@ -309,6 +363,7 @@ def due_at(
     return _apply_pauses(start, due, pauses)
 
 
+@_one_calendar
 def elapsed_fraction(
     start: datetime, due: datetime | None, now: datetime, pauses: Iterable[Pause] = ()
 ) -> float | None:

@@ -245,6 +245,9 @@ class Case(models.Model):
     stage_limit = models.JSONField(_("time limit of this stage"), default=dict, blank=True)
     stage_pauses = models.JSONField(_("pauses in this stage"), default=list, blank=True)
     due_at = models.DateTimeField(_("due at"), null=True, blank=True, db_index=True)
+    # Counted past the last year whose holidays are entered (Monday–Friday there): recomputed
+    # by the deadline sweeper once the year is entered (disputes/holidays.py).
+    due_provisional = models.BooleanField(_("deadline provisional"), default=False)
     paused_from = models.CharField(_("state before the pause"), max_length=20, choices=CaseState.choices, blank=True)
     # The deadline sweeper's marks for the current stage (cleared when the stage changes), so
     # that a warning or an escalation happens once however many sweepers run.
@@ -561,3 +564,75 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")
+
+
+# --- the holiday calendar (放假调休安排) --------------------------------------------------------
+
+
+class HolidayYear(models.Model):
+    """A year whose official arrangement of holidays and make-up workdays is entered.
+
+    Deadlines in a year without a row count Monday to Friday and are provisional."""
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    notice = models.TextField(
+        _("notice"), blank=True, help_text=_("The State Council's notice, or where it was published.")
+    )
+
+    class Meta:
+        verbose_name = _("holiday calendar of a year")
+        verbose_name_plural = _("holiday calendar")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return str(self.year)
+
+
+class Holiday(models.Model):
+    """Days off from `first` to `last`, both included (放假), weekends among them too."""
+
+    year = models.ForeignKey(HolidayYear, verbose_name=_("year"), on_delete=models.CASCADE, related_name="holidays")
+    name = models.CharField(_("name"), max_length=40)
+    first = models.DateField(_("first day"))
+    last = models.DateField(_("last day"))
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["first"]
+        constraints = [models.CheckConstraint(condition=Q(last__gte=F("first")), name="holiday_last_not_before_first")]
+
+    def __str__(self):
+        return f"{self.name} {self.first:%m-%d}–{self.last:%m-%d}"
+
+    def clean(self):
+        if self.first and self.last:
+            if self.last < self.first:
+                raise ValidationError({"last": _("The last day cannot come before the first.")})
+            if (self.last - self.first).days > 14:
+                raise ValidationError({"last": _("A holiday lasts at most 15 days.")})
+            if self.year_id and self.year_id not in (self.first.year, self.last.year):
+                raise ValidationError({"first": _("The holiday must fall in its year.")})
+
+
+class MakeUpWorkday(models.Model):
+    """A Saturday or Sunday worked in exchange for a holiday (调休上班)."""
+
+    year = models.ForeignKey(HolidayYear, verbose_name=_("year"), on_delete=models.CASCADE, related_name="workdays")
+    day = models.DateField(_("day"), unique=True)
+    name = models.CharField(_("for"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("make-up workday")
+        verbose_name_plural = _("make-up workdays")
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d}"
+
+    def clean(self):
+        if self.day:
+            if self.day.weekday() < 5:
+                raise ValidationError({"day": _("A make-up workday is a Saturday or a Sunday.")})
+            if self.year_id and self.day.year != self.year_id:
+                raise ValidationError({"day": _("The day must fall in its year.")})

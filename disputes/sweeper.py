@@ -13,19 +13,25 @@ run at once, on one machine or many, and a pass may be repeated or cut short at 
 
 Both marks are cleared whenever a new stage starts (workflow.core.start_stage), so each stage is
 warned at most once and handled at most once when late.
+
+Each pass also recomputes the provisional deadlines (counted Monday–Friday into a year whose
+holidays were not entered) once that year is entered, and from 1 November warns in the log,
+every pass, while next year's holidays are missing (disputes/holidays.py).
 """
 
+import datetime
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from . import deadlines, lifecycle
+from . import deadlines, holidays, lifecycle
 from .lifecycle import TICKING_STATES
 from .linkage import escalation
 from .linkage import graph as linkage
 from .models import Case
-from .workflow.core import pauses, record
+from .workflow.core import pauses, record, set_due
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +42,62 @@ def sweep(now=None, batch=200):
     """One pass over every open case; returns how many were warned, escalated, left at the top
     of the chain (督办), or flagged for supervision because their state cannot be escalated."""
     now = now or timezone.now()
-    counts = {"warned": 0, "escalated": 0, "at_top": 0, "supervised": 0}
+    counts = {"recomputed": 0, "warned": 0, "escalated": 0, "at_top": 0, "supervised": 0}
+    missing = holidays.warning(timezone.localdate(now))
+    if missing:
+        logger.warning("deadline sweeper: %s", missing)
+    counts["recomputed"] = _recompute_provisional(now, batch)
     _handle_breaches(now, batch, counts)
     counts["warned"] = _send_warnings(now, batch)
     return counts
+
+
+# --- provisional deadlines --------------------------------------------------------------
+
+
+def _recomputable(now):
+    """Provisional deadlines that fall before the first year still missing: its predecessors are
+    now entered, so they can be counted for good (the others would come out the same)."""
+    known = holidays.current().known_years
+    first_missing = next(year for year in range(now.year - 1, now.year + 100) if year not in known)
+    start = datetime.datetime(first_missing, 1, 1, tzinfo=timezone.get_default_timezone())
+    return Case.objects.filter(due_provisional=True).filter(Q(due_at__lt=start) | Q(due_at__isnull=True))
+
+
+def _recompute_provisional(now, batch):
+    done, last = 0, 0
+    while True:
+        pks = list(_recomputable(now).filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
+        if not pks:
+            return done
+        last = pks[-1]
+        for pk in pks:
+            try:
+                with transaction.atomic():
+                    done += _recompute(pk, now)
+            except Exception:
+                logger.exception("deadline sweeper: could not recompute the deadline of case %s", pk)
+
+
+def _recompute(pk, now):
+    case = Case.objects.select_for_update().filter(pk=pk, due_provisional=True).first()
+    if case is None:
+        return 0
+    before, changes = case.due_at, {}
+    set_due(case, changes)
+    Case.objects.filter(pk=pk).update(**changes)
+    if case.due_at != before:
+        record(
+            case,
+            action="deadline_recomputed",
+            details={
+                "from": timezone.localtime(before).isoformat() if before else None,
+                "due_at": timezone.localtime(case.due_at).isoformat() if case.due_at else None,
+                "provisional": case.due_provisional,
+            },
+            at=now,
+        )
+    return 1
 
 
 # --- overdue ----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.utils import timezone
 from grid import codes
 from grid.models import GridCell, Region, RegionLevel, unit_level
 
-from . import figures, lifecycle
+from . import figures, holidays, lifecycle
 from .figures import NOT_DUE
 from .lifecycle import OPEN_STATES
 from .models import AuditEntry, Case, CaseState, FollowUp, Grade, Report, Satisfaction
@@ -324,6 +324,7 @@ def board(region, period=DEFAULT_PERIOD, now=None):
         "categories": categories(region, start, until),
         "supervise": supervise(region, now),
         "cases": map_points(region, now),
+        "notices": [notice for notice in [holidays.warning(timezone.localdate(now))] if notice],
         "labels": {
             "states": dict(CaseState.choices),
             "grades": dict(Grade.choices),

@@ -229,6 +229,10 @@ STRINGS = {
     "days_hours": _("%(days)s d %(hours)s h"),
     "hours_minutes": _("%(hours)s h %(minutes)s min"),
     "due": _("Due %(when)s"),
+    "provisional": _("provisional"),
+    "provisional_hint": _(
+        "Counted Monday to Friday: the holidays of that year are not entered yet. It is recomputed once they are."
+    ),
     "close_panel": _("Close the case panel"),
     "case_title": _("Case %(number)s"),
     "description": _("Description"),
@@ -360,6 +364,7 @@ TIMELINE = {
     "regrade": _("Grade changed"),
     "deadline_warning": _("Deadline near"),
     "deadline_breached": _("Deadline passed"),
+    "deadline_recomputed": _("Deadline recomputed"),
     "resident_rating": _("Rated by the resident"),
 }
 

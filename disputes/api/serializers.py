@@ -264,6 +264,7 @@ class CaseListSerializer(serializers.ModelSerializer):
             "handler",
             "created_at",
             "due_at",
+            "due_provisional",
             "overdue",
             "version",
         ]

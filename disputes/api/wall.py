@@ -212,6 +212,9 @@ class WallSerializer(serializers.Serializer):
         many=True, help_text=_("up to 20 open cases past due, most overdue first (督办)")
     )
     cases = WallCasePointSerializer(many=True, help_text=_("open cases, newest first, at most 1000"))
+    notices = serializers.ListField(
+        child=serializers.CharField(), help_text=_("standing notices for the centre, e.g. next year's holidays missing")
+    )
     labels = WallLabelsSerializer()
 
 

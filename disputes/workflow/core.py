@@ -111,6 +111,15 @@ def compute_due(case):
     return due
 
 
+def set_due(case, changes):
+    """Set the current stage's due time, and whether it is provisional (it counts days of a year
+    whose holidays are not entered), on `case` and in `changes`."""
+    with deadlines.use_calendar():
+        case.due_at = changes["due_at"] = compute_due(case)
+        provisional = deadlines.is_provisional(case.stage_started_at, case.due_at)
+    case.due_provisional = changes["due_provisional"] = provisional
+
+
 def enter_state(case, new_state, now, changes):
     """Stage and clock bookkeeping for moving `case` to `new_state`."""
     changes["state"] = new_state
@@ -190,7 +199,7 @@ def apply(case, actor, member, action, *, to_state=None, changes=None, details=N
     for field, value in changes.items():
         setattr(case, field, value)
     if {"state", "stage_pauses", "stage_limit", "stage_started_at"} & set(changes):
-        case.due_at = changes["due_at"] = compute_due(case)
+        set_due(case, changes)
     updated = Case.objects.filter(pk=case.pk, version=case.version).update(version=F("version") + 1, **changes)
     if updated != 1:
         current = Case.objects.filter(pk=case.pk).values_list("version", flat=True).first()

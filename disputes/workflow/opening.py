@@ -12,7 +12,7 @@ from .. import reference
 from ..lifecycle import CaseState
 from ..linkage import graph as linkage
 from ..models import Case, Handling, Party, PartyRole
-from .core import compute_due, enter_state, record
+from .core import enter_state, record, set_due
 
 S = CaseState
 
@@ -85,7 +85,7 @@ def open_case(report, place, grade=None):
     enter_state(case, initial, now, changes)
     for name, value in changes.items():
         setattr(case, name, value)
-    case.due_at = compute_due(case)
+    set_due(case, {})
     case.save(force_insert=True)
     case.number = f"{timezone.localtime(now):%y%m%d}{case.pk:06d}"
     Case.objects.filter(pk=case.pk).update(number=case.number)

@@ -8,6 +8,9 @@ Holiday facts used (State Council arrangements, as shipped in chinesecalendar 1.
   Mid-autumn 2026 is Fri 25 Sep (off).
 - chinesecalendar 1.11 has data for 2004-2026 only; 2027 falls back to Monday-Friday.
 Default office hours: 08:30-12:00 and 14:30-17:30 (6.5 working hours a day).
+
+These tests count with the package's calendar (disputes.holidays.from_package), pinned, so they
+need no database; the county's own calendar in the database is tested in test_holidays.py.
 """
 
 import logging
@@ -20,7 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from disputes import deadlines as dl
-from disputes import lifecycle
+from disputes import holidays, lifecycle
 from disputes.deadlines import (
     WORKING_DAYS,
     WORKING_HOURS,
@@ -32,6 +35,15 @@ from disputes.deadlines import (
     working_time_between,
 )
 from disputes.lifecycle import CaseState
+
+
+@pytest.fixture(autouse=True)
+def package_calendar():
+    with dl.use_calendar(PACKAGE):
+        yield
+
+
+PACKAGE = holidays.from_package()
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -223,10 +235,8 @@ def test_whole_float_days_accepted():
 
 @pytest.fixture
 def fresh_caches():
-    dl.is_workday.cache_clear()
     dl._warn_no_calendar.cache_clear()
     yield
-    dl.is_workday.cache_clear()
     dl._warn_no_calendar.cache_clear()
 
 
@@ -240,9 +250,11 @@ def test_year_outside_data_falls_back_to_weekdays_and_warns_once(fresh_caches, c
     assert_due(due_at(at(2028, 3, 3, 16), 1, WORKING_DAYS), at(2028, 3, 6, 17, 30))
     warnings = [r for r in caplog.records if r.name == "disputes.deadlines" and r.levelno == logging.WARNING]
     assert [r.getMessage().split(";")[0] for r in warnings] == [
-        "chinese_calendar has no holiday data for 2027",
-        "chinese_calendar has no holiday data for 2028",
+        "The holidays of 2027 are not entered (admin: Holiday calendar)",
+        "The holidays of 2028 are not entered (admin: Holiday calendar)",
     ]
+    assert dl.is_provisional(at(2026, 12, 31, 10), at(2027, 1, 1, 17, 30))
+    assert not dl.is_provisional(at(2026, 12, 1, 10), at(2026, 12, 31, 17, 30))
 
 
 # --- pauses (补办 awaiting materials, 缓办 deferral) ----------------------------------------

@@ -26,7 +26,7 @@ S = CaseState
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 NOW = datetime.datetime(2024, 6, 26, 10, 0, tzinfo=SHANGHAI)
 DUE_SOON = datetime.datetime(2024, 6, 27, 17, 30, tzinfo=SHANGHAI)
-NOTHING = {"warned": 0, "escalated": 0, "at_top": 0, "supervised": 0}
+NOTHING = {"recomputed": 0, "warned": 0, "escalated": 0, "at_top": 0, "supervised": 0}
 
 
 @pytest.fixture(autouse=True)

@@ -518,5 +518,6 @@ def test_the_schema_describes_the_wall(world):
         "categories",
         "supervise",
         "cases",
+        "notices",
         "labels",
     }

@@ -134,20 +134,22 @@ export class CasePanel {
   // --- the deadline --------------------------------------------------------------------
 
   deadline(detail) {
-    return h("p", { class: "countdown", dataset: { due: detail.due_at || "", state: detail.state } });
+    return h("p", { class: "countdown", dataset: { due: detail.due_at || "", state: detail.state, provisional: detail.due_provisional ? "1" : "" } });
   }
 
   tick() {
     const el = this.root.querySelector(".countdown");
     if (!el || !this.detail) return;
     const s = this.strings;
-    const { due, state } = el.dataset;
+    const { due, state, provisional } = el.dataset;
     el.classList.remove("late");
     if (PAUSED.has(state)) el.textContent = s.paused;
     else if (!due || !TICKING.has(state)) el.textContent = s.no_deadline;
     else {
       const left = countdown(due, s, Date.now(), true);
       el.replaceChildren(h("span", { class: "label", text: `${s.deadline} ` }), h("time", { datetime: due, text: left.text }), h("span", { class: "due", text: ` · ${fmt(s.due, { when: when(due) })}` }));
+      // Counted Monday–Friday into a year whose holidays are not entered yet.
+      if (provisional) el.append(h("span", { class: "provisional", title: s.provisional_hint, text: ` · ${s.provisional}` }));
       el.classList.toggle("late", left.overdue);
     }
   }

@@ -50,6 +50,7 @@ function boot() {
   const statusNode = byId("wall-status");
   const offlineNode = byId("wall-offline");
   const updatedNode = byId("wall-updated");
+  const noticeNode = byId("wall-notice");
   const clockTime = byId("wall-clock-time");
   const clockDate = byId("wall-clock-date");
   const alertNode = byId("wall-alert");
@@ -111,6 +112,10 @@ function boot() {
       updatedAt = new Date(generated);
     }
     panels.render(board, now().getTime());
+    // What the centre must act on outside the figures, e.g. next year's holidays not entered.
+    const notices = (board.notices || []).join(" ");
+    setText(noticeNode, notices);
+    noticeNode.hidden = !notices;
     lastCases = board.cases || [];
     if (wallMap) setText(mapCount, fill(text.mapCount, { count: formats.count(wallMap.setCases(lastCases)) }));
     showStatus();

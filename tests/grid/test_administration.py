@@ -4,7 +4,6 @@ never raise anyone to their own level, to a unit above them or to superuser, and
 phone or set a temporary password only for people who work nowhere else."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
@@ -12,48 +11,33 @@ from rest_framework.authtoken.models import Token
 from accounts.models import TemporaryPassword
 from grid import administration
 from grid.members import assign_member, deactivate_member
-from grid.models import Member, Role, UnitKind
+from grid.models import Member, Role
 from tests import factories as f
+from tests import worlds
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "x-test-password-1"
 
 
-class World:
-    pass
-
-
 @pytest.fixture
 def world():
-    w = World()
-    w.county = f.county(bounds=(114.0, 41.0, 115.0, 42.0))
-    w.town = f.township(w.county, "150922100000", "长顺镇", (114.0, 41.0, 114.5, 42.0))
-    w.other = f.township(w.county, "150922200000", "德包图乡", (114.5, 41.0, 115.0, 42.0))
-    w.village = f.village(w.town, "150922100201", "东沟村", (114.0, 41.0, 114.5, 42.0))
-    w.other_village = f.village(w.other, "150922200201", "西滩村", (114.5, 41.0, 115.0, 42.0))
-    w.cell = f.cell(w.village, 1, (114.0, 41.0, 114.25, 42.0))
-    w.cell2 = f.cell(w.village, 2, (114.25, 41.0, 114.5, 42.0))
-    w.other_cell = f.cell(w.other_village, 1, (114.5, 41.0, 115.0, 42.0))
-    w.committee = f.unit(w.village, UnitKind.VILLAGE_COMMITTEE, "东沟村村委会")
-    w.other_committee = f.unit(w.other_village, UnitKind.VILLAGE_COMMITTEE, "西滩村村委会")
-    w.centre = f.unit(w.town, UnitKind.TOWNSHIP_CENTRE, "长顺镇综治中心")
-    w.other_centre = f.unit(w.other, UnitKind.TOWNSHIP_CENTRE, "德包图乡综治中心")
-    w.county_centre = f.unit(w.county, UnitKind.COUNTY_CENTRE, "化德县综治中心")
+    """The test world (tests/worlds.py) under this module's names, with administrators and a few
+    more people: T1 长顺镇 is "the township", T2 朝阳镇 "the other"."""
+    w = worlds.build()
+    w.town, w.other = w.t1, w.t2
+    w.village, w.other_village = w.v1, w.v3
+    w.cell, w.cell2, w.other_cell = w.c1, w.c2, w.c4
+    w.committee, w.other_committee = w.v1_committee, w.v3_committee
+    w.centre, w.other_centre = w.t1_centre, w.t2_centre
 
-    def person(username, role, unit, cells=()):
-        user = f.user(username, last_name="王", first_name=username)
-        assign_member(user, role, unit, cells)
-        return user
-
+    person = w.person
     w.town_admin = person("town-admin", Role.ADMINISTRATOR, w.centre)
     w.county_admin = person("county-admin", Role.ADMINISTRATOR, w.county_centre)
-    w.gridworker = person("gridworker", Role.GRIDWORKER, w.committee, [w.cell])
-    w.operator = person("operator", Role.OPERATOR, w.centre)
     w.other_gridworker = person("other-gridworker", Role.GRIDWORKER, w.other_committee, [w.other_cell])
     # Works in the township and at the county: the township may not take over this account.
     w.both = person("both", Role.VOLUNTEER, w.committee, [w.cell2])
     assign_member(w.both, Role.OPERATOR, w.county_centre)
-    w.root = get_user_model().objects.create_superuser("root", password=PASSWORD)
+    w.root = w.admin  # the superuser
     assign_member(w.root, Role.ADMINISTRATOR, w.county_centre)
     w.newcomer = f.user("newcomer", last_name="赵", first_name="新")
     return w
@@ -98,6 +82,9 @@ def test_a_township_administrator_sees_only_the_members_of_the_township(world, c
         ("town-admin", Role.ADMINISTRATOR),
         ("gridworker", Role.GRIDWORKER),
         ("operator", Role.OPERATOR),
+        ("committee", Role.STAFF),
+        ("mediator", Role.MEDIATOR),
+        ("justice", Role.MEDIATOR),
         ("both", Role.VOLUNTEER),
     }
     assert client.get(admin_url("grid_member_change", world.gridworker.memberships.get().pk)).status_code == 200
@@ -105,9 +92,20 @@ def test_a_township_administrator_sees_only_the_members_of_the_township(world, c
     assert client.get(admin_url("grid_member_change", other.pk)).status_code == 302  # "does not exist"
     # Cells, units and people: the township's only.
     cells = client.get(admin_url("grid_gridcell_changelist")).context["cl"].result_list
-    assert {c.code for c in cells} == {world.cell.code, world.cell2.code}
+    assert {c.code for c in cells} == {world.c1.code, world.c2.code, world.c3.code, world.tiny.code}
     people = {u.username for u in client.get(admin_url("auth_user_changelist")).context["cl"].result_list}
-    assert people == {"town-admin", "gridworker", "operator", "newcomer"}  # not "both", never a superuser
+    # Not "both" (works at the county too), never a superuser; people without a membership yet
+    # (newcomer, outsider) are there to be assigned.
+    assert people == {
+        "town-admin",
+        "gridworker",
+        "operator",
+        "committee",
+        "mediator",
+        "justice",
+        "newcomer",
+        "outsider",
+    }
 
 
 def test_a_county_administrator_sees_every_member_of_the_county_but_no_superuser(world, client):
@@ -224,8 +222,10 @@ def test_autocomplete_offers_only_the_townships_cells(world, client):
     )
     assert response.status_code == 200
     assert {item["text"].split("(")[-1].rstrip(")") for item in response.json()["results"]} == {
-        world.cell.code,
-        world.cell2.code,
+        world.c1.code,
+        world.c2.code,
+        world.c3.code,
+        world.tiny.code,
     }
 
 

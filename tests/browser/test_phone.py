@@ -180,21 +180,25 @@ def test_sign_in_is_remembered_on_the_phone_until_sign_out(new_context, cell_poi
 # --- the key one: without signal ----------------------------------------------------------------
 
 
-def test_a_report_made_without_signal_survives_a_reload_and_reaches_the_server_once(
-    new_context, server, token, cell_point
-):
+def queued_without_signal(new_context, cell_point, description):
+    """A signed-in phone that lost its signal and saved a report: (context, page, report id), waiting."""
     context = phone(new_context, cell_point)
     page = context.new_page()
     sign_in(page)
     ready_for_no_signal(page)
-
     context.set_offline(True)
     expect(page.locator("#net-status")).to_have_attribute("data-online", "false")
-    fill_report(page, "河边垃圾堆放，无信号时上报")
+    fill_report(page, description)
     save(page)
     item = newest_card(page)
-    report_id = item.get_attribute("data-id")
     expect(item).to_have_attribute("data-state", "waiting")
+    return context, page, item.get_attribute("data-id")
+
+
+def test_a_report_made_without_signal_survives_a_reload_and_reaches_the_server_once(
+    new_context, server, token, cell_point
+):
+    context, page, report_id = queued_without_signal(new_context, cell_point, "河边垃圾堆放，无信号时上报")
     expect(page.locator("#pending-count")).to_be_visible()
 
     # Reloaded with no signal: the service worker opens the app, the report is still there.
@@ -535,19 +539,8 @@ def test_chinese_by_default_and_english_from_the_switch(new_context, cell_point)
 
 def test_a_revoked_sign_in_asks_to_sign_in_again_and_the_waiting_report_is_sent_after(new_context, server, cell_point):
     """Runs last in this file: it revokes the gridworker's token (the module's `token` with it)."""
-    context = phone(new_context, cell_point)
-    page = context.new_page()
-    sign_in(page)
-    ready_for_no_signal(page)
-
     # Without signal, a report waits on the phone.
-    context.set_offline(True)
-    expect(page.locator("#net-status")).to_have_attribute("data-online", "false")
-    fill_report(page, "桥头路灯损坏，手机登录已被吊销")
-    save(page)
-    item = newest_card(page)
-    report_id = item.get_attribute("data-id")
-    expect(item).to_have_attribute("data-state", "waiting")
+    context, page, report_id = queued_without_signal(new_context, cell_point, "桥头路灯损坏，手机登录已被吊销")
 
     # Meanwhile the township's administrator (no superuser) revokes the phone's sign-in in the admin.
     desk = new_context(LAPTOP).new_page()

@@ -80,12 +80,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "leaflet",
     "channels",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "grid",
     "disputes",
     "maps",
     "realtime",
     "frontend",
+    "ledgers",
     "demo",
 ]
 
@@ -206,6 +209,21 @@ if CACHE_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gridgov_cache"}}
+
+# Background work (exports now; SMS, scheduled analysis and summaries to come) runs on one job
+# runner: django-tasks, the backport of Django 6's task API, with its database backend — no broker,
+# the same on SpatiaLite and PostGIS; `manage.py db_worker` runs the tasks (./dev run starts one,
+# docker/compose.yml has a worker service). TASKS_BACKEND=immediate runs each task in the process
+# that queued it, at commit (for a one-process setup).
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[env("TASKS_BACKEND", "database")],
+        "QUEUES": ["default"],
+    }
+}
 
 # Every socket re-reads the event stream from the database at each heartbeat, so a lost live
 # message arrives within one beat. The in-memory layer reaches no other process (the demo's

@@ -51,3 +51,9 @@ class ReportConflict(WorkflowError):
     code = "report_conflict"
     status = 409
     default_message = _("A different report with this id has already been received: give the new report a new id.")
+
+
+class NotReady(WorkflowError):
+    code = "not_ready"
+    status = 409
+    default_message = _("This is not ready yet: try again later.")

@@ -83,6 +83,12 @@ class ReportSource(models.TextChoices):
     WEB = "web", _("resident web")  # 群众网上
 
 
+class ReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """My own reports, and the reports of the cases I may see."""
+        return self.filter(Q(reporter=user) | Q(case__in=Case.objects.visible_to(user).values("pk")))
+
+
 class Report(models.Model):
     """One submission. Its id is made by the device, so a retry can never store it twice."""
 
@@ -111,6 +117,8 @@ class Report(models.Model):
     case = models.ForeignKey(
         "Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="reports", null=True, blank=True
     )
+
+    objects = ReportQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("report")

@@ -9,7 +9,7 @@ import hashlib
 import re
 
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -96,8 +96,7 @@ class ReportViewSet(Authenticated, mixins.ListModelMixin, mixins.CreateModelMixi
 
     def get_queryset(self):
         user = self.request.user
-        visible = Case.objects.visible_to(user).values("pk")
-        reports = Report.objects.filter(Q(reporter=user) | Q(case__in=visible))
+        reports = Report.objects.visible_to(user)
         if self.action == "list":
             query = s.ReportListQuery(data=self.request.query_params)
             query.is_valid(raise_exception=True)

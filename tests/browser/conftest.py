@@ -85,6 +85,8 @@ class Server:
             "LOG_LEVEL": "WARNING",
             # Every test signs in from 127.0.0.1; the production rate (30/hour) would refuse them.
             "THROTTLE_LOGIN": "10000/hour",
+            # Exports and other files of this server's own, not the developer's var/media.
+            "MEDIA_ROOT": str(Path(log_path).parent / "media"),
         }
         # The in-memory channel layer, as on a newcomer's machine.
         self.env.pop("REDIS_URL", None)
@@ -115,6 +117,15 @@ class Server:
             start_new_session=True,
         )
         self.process.log = log
+        # The job runner beside the server, as ./dev run and the compose file have it (exports).
+        self.worker = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--interval", "0.3", "--no-startup-delay"],
+            cwd=ROOT,
+            env={**self.env, "DEBUG": "0", "SECRET_KEY": "browser-tests"},  # DEBUG: reload on code changes
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -130,12 +141,13 @@ class Server:
     def stop(self):
         if self.process is None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        for process in (self.worker, self.process):
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
         self.process.log.close()
         self.process = None
 

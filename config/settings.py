@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "core",
     "grid",
     "disputes",
+    "assessment",
     "maps",
     "realtime",
     "frontend",

@@ -21,6 +21,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("api/events/", include("realtime.urls")),
+    path("api/", include("assessment.api.urls")),
     path("api/", include("disputes.api.urls")),
     path("maps/", include("maps.urls")),
     path("accounts/", include("accounts.urls")),

@@ -32,6 +32,11 @@ class Period:
         return _midnight(_add_months(self.first, self.months))
 
     @property
+    def until(self):
+        """The end, or now if the period is still running: its figures count up to now, as the wall's do."""
+        return min(self.end, timezone.now())
+
+    @property
     def code(self):
         if self.months == 12:
             return f"{self.first.year}"

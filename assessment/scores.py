@@ -94,13 +94,13 @@ def _county_code(region):
 def _areas(region, period):
     kids = wall.children(region)
     grouped = indicators.counts(
-        region, period.start, period.end, by=wall.child_prefix_length(region), families=SCORE_FAMILIES
+        region, period.start, period.until, by=wall.child_prefix_length(region), families=SCORE_FAMILIES
     )
     return [(prefix, code, name, grouped.get(prefix, indicators.BLANK)) for code, name, prefix in kids]
 
 
 def _units(region, period):
-    grouped = indicators.counts(region, period.start, period.end, by="first_unit", families=SCORE_FAMILIES)
+    grouped = indicators.counts(region, period.start, period.until, by="first_unit", families=SCORE_FAMILIES)
     units = Unit.objects.filter(region__code__startswith=region.prefix, active=True).values_list("pk", "code", "name")
     return [(pk, code, name, grouped.get(pk, indicators.BLANK)) for pk, code, name in units]
 
@@ -147,7 +147,7 @@ def people_counts(user_ids, start, end):
 
 def _people(region, period):
     people = people_of(region)
-    counts = people_counts([pk for pk, _name in people], period.start, period.end)
+    counts = people_counts([pk for pk, _name in people], period.start, period.until)
     return [(pk, pk, name, counts[pk]) for pk, name in people]
 
 

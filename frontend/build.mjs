@@ -22,6 +22,7 @@ const options = {
     "phone-sw": "assets/phone/sw.js",
     mediator: "assets/mediator/main.js",
     wall: "assets/wall/main.js",
+    assessment: "assets/assessment/main.js",
   },
   outdir: "static/frontend/build",
   bundle: true,

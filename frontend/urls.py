@@ -3,7 +3,7 @@ from django.urls import path
 
 from accounts.forms import SignInForm
 
-from . import mediator, phone, views, wall
+from . import assessment, mediator, phone, views, wall
 
 app_name = "frontend"
 urlpatterns = [
@@ -22,4 +22,5 @@ urlpatterns = [
     path("phone/manifest.webmanifest", phone.manifest, name="phone-manifest"),
     path("mediator/", mediator.workspace, name="mediator"),
     path("wall/", wall.wall, name="wall"),
+    path("assessment/", assessment.page, name="assessment"),
 ]

@@ -12,7 +12,7 @@ from grid.models import Region
 
 from .indicators import INDICATORS
 
-RATE_CHOICES = [(key, f"{i.name} ({i.label})") for key, i in INDICATORS.items() if i.unit == "rate"]
+RATE_CHOICES = [(key, i.name) for key, i in INDICATORS.items() if i.unit == "rate"]
 
 
 def points(default):

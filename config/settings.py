@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "core",
     "grid",
     "disputes",
+    "assessment",
     "maps",
     "realtime",
     "frontend",

@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("api/events/", include("realtime.urls")),
     path("api/ledgers/", include("ledgers.urls")),
+    path("api/", include("assessment.api.urls")),
     path("api/", include("disputes.api.urls")),
     path("maps/", include("maps.urls")),
     path("accounts/", include("accounts.urls")),

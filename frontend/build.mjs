@@ -23,6 +23,7 @@ const options = {
     mediator: "assets/mediator/main.js",
     wall: "assets/wall/main.js",
     ledgers: "assets/ledgers/main.js",
+    assessment: "assets/assessment/main.js",
   },
   outdir: "static/frontend/build",
   bundle: true,

@@ -3,7 +3,7 @@ from django.urls import path
 
 from accounts.forms import SignInForm
 
-from . import ledgers, mediator, phone, views, wall
+from . import assessment, ledgers, mediator, phone, views, wall
 
 app_name = "frontend"
 urlpatterns = [
@@ -23,4 +23,5 @@ urlpatterns = [
     path("mediator/", mediator.workspace, name="mediator"),
     path("wall/", wall.wall, name="wall"),
     path("ledgers/", ledgers.ledgers, name="ledgers"),
+    path("assessment/", assessment.page, name="assessment"),
 ]

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from disputes import wall as figures
+from assessment import wall as figures
 from disputes.models import CaseState
 from grid import jurisdiction
 from grid.models import RegionLevel
@@ -93,7 +93,7 @@ def start_position(region):
 def config(region, token, viewer):
     """What the script needs: addresses, the region, the credential and every label it shows."""
     return {
-        "api": f"{reverse('api:wall')}?{urlencode({'region': region.code})}",
+        "api": f"{reverse('assessment_api:wall')}?{urlencode({'region': region.code})}",
         "boundaries": reverse("maps:regions"),
         "events": EVENTS_PATH + (f"?{urlencode({'display': token})}" if token else ""),
         "display": token,

@@ -2,7 +2,7 @@
 
 This module owns the role sets. Every other rule of visibility derives from `Jurisdiction`:
 which cases a user sees (`disputes.access.case_scope`), which event groups they read
-(`realtime.access.groups_for`), whose wall they may open (`disputes.wall`), which grid cells
+(`realtime.access.groups_for`), whose wall they may open (`assessment.wall`), which grid cells
 their maps show (`maps.layers.cells_visible_to`) and where a map starts.
 
 - Gridworkers and volunteers (`CELL_ROLES`) hold their grid cells: the cases there, and the

@@ -3,7 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api import SignOutView
 
-from . import views, wall
+from . import views
 
 app_name = "api"
 
@@ -25,6 +25,5 @@ urlpatterns = [
     path("public/cases/<str:number>/rating/", views.PublicRatingView.as_view(), name="public-rating"),
     path("auth/token/", views.TokenView.as_view(), name="token"),
     path("auth/logout/", SignOutView.as_view(), name="logout"),
-    path("wall/", wall.WallView.as_view(), name="wall"),
     *router.urls,
 ]

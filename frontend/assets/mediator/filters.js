@@ -3,11 +3,11 @@
  * along in the address only. */
 import { shiftDay } from "./format.js";
 
-export const API_PARAMS = ["q", "category", "state", "grade", "overdue", "created_after", "created_before"];
+export const API_PARAMS = ["region", "q", "category", "state", "grade", "overdue", "created_after", "created_before"];
 const MULTI = new Set(["state", "grade"]);
 
 export function emptyFilters() {
-  return { q: "", category: "", state: [], grade: [], overdue: "", created_after: "", created_before: "" };
+  return { region: "", q: "", category: "", state: [], grade: [], overdue: "", created_after: "", created_before: "" };
 }
 
 export function fromQuery(search) {

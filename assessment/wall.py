@@ -12,17 +12,18 @@ reporters, handlers or descriptions; units and areas are named, people are not.
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import Coalesce, Substr
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from disputes import holidays, lifecycle
+from disputes.lifecycle import OPEN_STATES
+from disputes.models import Case, CaseState, Grade, Report
 from grid import codes
-from grid.models import GridCell, Region, RegionLevel, unit_level
+from grid.models import GridCell, Region, RegionLevel
 
-from . import figures, holidays, lifecycle
-from .figures import NOT_DUE
-from .lifecycle import OPEN_STATES
-from .models import AuditEntry, Case, CaseState, FollowUp, Grade, Report, Satisfaction
+from . import indicators
+from .indicators import NOT_DUE
 
 PERIODS = ("today", "week", "month", "year")
 DEFAULT_PERIOD = "month"
@@ -108,24 +109,27 @@ def today(region, now):
     return {"reports": reports, **counts}
 
 
-def _rates(indicators, local):
-    return {
-        "closure_rate": indicators.closure_rate,
-        "on_time_rate": indicators.on_time_rate,
-        "satisfaction_rate": indicators.satisfaction_rate,
-        "local_share": local.village_share,
-    }
+WALL_FAMILIES = indicators.families_for(("closure_rate", "on_time_rate", "satisfaction_rate", "local_rate"))
 
 
-def indicators(region, start, end):
-    """figures.indicators and figures.local_resolution, rates and raw counts. Three queries."""
-    main = figures.indicators(region, start, end)
-    local = figures.local_resolution(region, start, end)
+def _rates(counts):
+    found = indicators.values(counts, ("closure_rate", "on_time_rate", "satisfaction_rate", "local_rate"))
+    return {**found, "local_share": indicators.INDICATORS["village_share"].value(counts)}
+
+
+def figures(region, start, end):
+    """The indicators of the period (assessment.indicators), rates and raw counts. Three queries."""
+    counts = indicators.counts(region, start, end, families=WALL_FAMILIES)
     return {
-        **_rates(main, local),
-        "local_rate": local.local_rate,
-        **main.asdict(),
-        "local": local.asdict(),
+        **_rates(counts),
+        **{name: counts[name] for name in ("due", "deferred", "closed", "closed_on_time", "overdue")},
+        **{name: counts[name] for name in ("follow_ups", "satisfied")},
+        "local": {
+            "closed": counts["closed_here"],
+            "village": counts["closed_village"],
+            "township": counts["closed_township"],
+            "county": counts["closed_above"],
+        },
     }
 
 
@@ -140,7 +144,7 @@ def children(region):
     return [(code, name, codes.region_prefix(code, level)) for code, name in rows]
 
 
-def _child_prefix_length(region):
+def child_prefix_length(region):
     if region.level == RegionLevel.VILLAGE:
         return codes.CELL_CODE_LENGTH
     return codes.PREFIX_LENGTH[CHILD_LEVEL[region.level]]
@@ -149,82 +153,28 @@ def _child_prefix_length(region):
 def ranking(region, start, end):
     """The children of `region` with the indicators of their cases, best closure rate first.
 
-    The same definitions as figures.indicators and figures.local_resolution (whose dataclasses
-    give the rates), grouped by the child's code prefix: four queries for any number of children.
-    Cases placed on `region` itself, in no child, are in the region's totals but in no row.
+    The same definitions as the region's own figures (assessment.indicators), grouped by the
+    child's code prefix: three queries for any number of children. Cases placed on `region`
+    itself, in no child, are in the region's totals but in no row.
     """
     kids = children(region)
-    length = _child_prefix_length(region)
-    area = Substr("area_code", 1, length)
-    breached = AuditEntry.objects.filter(case=OuterRef("pk"), action="escalate", details__automatic=True)
-    closed = Q(state=CaseState.CLOSED, closed_at__lt=end)
-    case_rows = (
-        _cases(region)
-        .filter(created_at__gte=start, created_at__lt=end)
-        .exclude(state__in=NOT_DUE)
-        .alias(breached=Exists(breached))
-        .annotate(area=area)
-        .values("area")
-        .annotate(
-            due=Count("pk"),
-            deferred=Count("pk", filter=Q(state=CaseState.DEFERRED)),
-            closed=Count("pk", filter=closed),
-            closed_on_time=Count("pk", filter=closed & Q(breached=False)),
-            overdue=Count("pk", filter=lifecycle.overdue(end)),
-        )
-        .order_by()
-    )
-    answer_rows = (
-        FollowUp.objects.filter(case__area_code__startswith=region.prefix, visited_at__gte=start, visited_at__lt=end)
-        .annotate(area=Substr("case__area_code", 1, length))
-        .values("area")
-        .annotate(
-            follow_ups=Count("pk", filter=~Q(satisfaction="")),
-            satisfied=Count("pk", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASIC])),
-        )
-        .order_by()
-    )
-    local_rows = (
-        _cases(region)
-        .filter(state=CaseState.CLOSED, closed_at__gte=start, closed_at__lt=end)
-        .annotate(area=area)
-        .values("area", "current_unit__kind")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    blank = {"due": 0, "deferred": 0, "closed": 0, "closed_on_time": 0, "overdue": 0, "follow_ups": 0, "satisfied": 0}
-    counts = {prefix: dict(blank) for _code, _name, prefix in kids}
-    local = {prefix: dict.fromkeys(RegionLevel.values, 0) for _code, _name, prefix in kids}
-    for row in case_rows:
-        if row["area"] in counts:
-            counts[row["area"]].update({name: row[name] for name in blank if name in row})
-    for row in answer_rows:
-        if row["area"] in counts:
-            counts[row["area"]].update(follow_ups=row["follow_ups"], satisfied=row["satisfied"])
-    for row in local_rows:
-        if row["area"] in local:
-            local[row["area"]][unit_level(row["current_unit__kind"])] += row["n"]
+    grouped = indicators.counts(region, start, end, by=child_prefix_length(region), families=WALL_FAMILIES)
     result = []
     for code, name, prefix in kids:
-        main = figures.Indicators(**counts[prefix])
-        levels = local[prefix]
-        closed_here = figures.LocalResolution(
-            closed=sum(levels.values()),
-            village=levels[RegionLevel.VILLAGE],
-            township=levels[RegionLevel.TOWNSHIP],
-            county=levels[RegionLevel.COUNTY],
-        )
+        counts = grouped.get(prefix, indicators.BLANK)
         result.append(
             {
                 "code": code,
                 "name": name,
-                "cases": main.due,
-                "closed": main.closed,
-                **_rates(main, closed_here),
-                "overdue": main.overdue,
+                "cases": counts["due"],
+                "closed": counts["closed"],
+                **_rates(counts),
+                "overdue": counts["overdue"],
             }
         )
     result.sort(key=lambda row: (row["closure_rate"] is None, -(row["closure_rate"] or 0), row["name"], row["code"]))
+    for row in result:
+        del row["local_rate"]
     return result
 
 
@@ -319,7 +269,7 @@ def board(region, period=DEFAULT_PERIOD, now=None):
         "generated_at": now,
         "period": {"name": period, "start": start, "end": end},
         "today": today(region, now),
-        "indicators": indicators(region, start, until),
+        "indicators": figures(region, start, until),
         "ranking": ranking(region, start, until),
         "categories": categories(region, start, until),
         "supervise": supervise(region, now),

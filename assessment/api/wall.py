@@ -23,10 +23,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import PhoneTokenAuthentication
+from assessment import wall
 from core.api_errors import ERRORS
 from core.errors import NotAllowed, NotFound
 from core.params import QuerySerializer
-from disputes import wall
 from grid import jurisdiction
 from realtime.auth import display_identity
 

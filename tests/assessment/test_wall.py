@@ -31,7 +31,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from disputes import figures, wall, workflow
+from assessment import indicators, wall
+from disputes import workflow
 from disputes.models import AuditEntry, Category, Report
 from realtime.auth import issue_display_token
 from tests import factories as f
@@ -246,21 +247,20 @@ def test_the_ranking_agrees_with_the_figures_of_each_child(world, scene):
     start = board["period"]["start"]
     by_code = {row["code"]: row for row in board["ranking"]}
     for township in (world.t1, world.t2, world.t3, world.t4):
-        main = figures.indicators(township, start, now)
-        local = figures.local_resolution(township, start, now)
+        found, counts = indicators.compute(township, start, now)
         assert by_code[township.code] == {
             "code": township.code,
             "name": township.name,
-            "cases": main.due,
-            "closed": main.closed,
-            "closure_rate": main.closure_rate,
-            "on_time_rate": main.on_time_rate,
-            "satisfaction_rate": main.satisfaction_rate,
-            "local_share": local.village_share,
-            "overdue": main.overdue,
+            "cases": counts["due"],
+            "closed": counts["closed"],
+            "closure_rate": found["closure_rate"],
+            "on_time_rate": found["on_time_rate"],
+            "satisfaction_rate": found["satisfaction_rate"],
+            "local_share": found["village_share"],
+            "overdue": found["overdue"],
         }
-    totals = figures.indicators(world.county, start, now)
-    assert sum(row["cases"] for row in board["ranking"]) == totals.due == board["indicators"]["due"]
+    totals = indicators.counts(world.county, start, now)
+    assert sum(row["cases"] for row in board["ranking"]) == totals["due"] == board["indicators"]["due"]
 
 
 def test_today_counts_only_today(world, scene):

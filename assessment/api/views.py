@@ -1,0 +1,132 @@
+"""GET /api/assessment/ and /api/assessment/trend/: the assessment of a region within the caller's
+jurisdiction (centre operators and administrators: their region and below), for a month,
+quarter or year."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api_errors import ERRORS
+from core.errors import NotAllowed, NotFound
+from core.params import QuerySerializer
+from grid import jurisdiction
+
+from .. import indicators, overview, periods, wall
+
+
+class AssessmentQuerySerializer(QuerySerializer):
+    region = serializers.RegexField(
+        r"^\d{12}$",
+        required=False,
+        help_text=_("a region within your jurisdiction (12-digit code); default: your top region"),
+        error_messages={"invalid": _("A region code has 12 digits.")},
+    )
+    period = serializers.CharField(
+        required=False, help_text=_("a month (2026-11), a quarter (2026-Q4) or a year (2026); default: this month")
+    )
+
+    def validate_period(self, value):
+        period = periods.parse(value)
+        if period is None:
+            raise serializers.ValidationError(_("Give a month (2026-11), a quarter (2026-Q4) or a year (2026)."))
+        return period
+
+
+class TrendQuerySerializer(AssessmentQuerySerializer):
+    indicator = serializers.ChoiceField(choices=list(indicators.INDICATORS), help_text=_("an indicator's key"))
+
+
+class IndicatorSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    label = serializers.CharField()
+    formula = serializers.CharField()
+    unit = serializers.CharField()
+    higher_is_better = serializers.BooleanField()
+    value = serializers.FloatField(allow_null=True)
+    previous = serializers.FloatField(allow_null=True)
+    last_year = serializers.FloatField(allow_null=True)
+
+
+class RankingRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    score = serializers.FloatField()
+    rank = serializers.IntegerField()
+    previous_score = serializers.FloatField(allow_null=True)
+    score_change = serializers.FloatField(allow_null=True)
+    rank_change = serializers.IntegerField(allow_null=True)
+    counts = serializers.DictField(child=serializers.FloatField())
+    values = serializers.DictField(child=serializers.FloatField(allow_null=True))
+
+
+class OverviewSerializer(serializers.Serializer):
+    region = serializers.DictField()
+    period = serializers.DictField()
+    indicators = IndicatorSerializer(many=True)
+    links = serializers.DictField(child=serializers.CharField(), help_text=_("the cases behind a number, on the map"))
+    ranking_kind = serializers.ChoiceField(choices=["areas", "people"])
+    ranking = RankingRowSerializer(many=True)
+
+
+class TrendPointSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    value = serializers.FloatField(allow_null=True)
+
+
+class TrendSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    label = serializers.CharField()
+    unit = serializers.CharField()
+    points = TrendPointSerializer(many=True)
+
+
+def chosen(request, query_class):
+    query = query_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    data = query.validated_data
+    allowed = jurisdiction.wall_regions(request.user)
+    if not allowed:
+        raise NotAllowed(
+            _("Only centre operators and administrators, whose jurisdiction is a region, see assessments.")
+        )
+    region, problem = wall.choose_region(allowed, data.get("region"))
+    if problem == "outside":
+        raise NotAllowed(_("This region lies outside your jurisdiction."))
+    if problem == "missing":
+        raise NotFound(_("There is no region with this code."))
+    return region, data.get("period") or periods.current_month(), data
+
+
+ERROR_RESPONSES = {code: ERRORS[code] for code in (400, 401, 403, 404)}
+
+
+class OverviewView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary=_("A region's assessment: indicators with the previous period and last year, and the ranking"),
+        parameters=[AssessmentQuerySerializer],
+        responses={200: OverviewSerializer, **ERROR_RESPONSES},
+    )
+    def get(self, request):
+        region, period, _data = chosen(request, AssessmentQuerySerializer)
+        return Response(OverviewSerializer(overview.overview(region, period)).data)
+
+
+class TrendView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary=_("One indicator of a region for the 12 months ending with the period"),
+        parameters=[TrendQuerySerializer],
+        responses={200: TrendSerializer, **ERROR_RESPONSES},
+    )
+    def get(self, request):
+        region, period, data = chosen(request, TrendQuerySerializer)
+        return Response(TrendSerializer(overview.trend(region, period, data["indicator"])).data)

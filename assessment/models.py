@@ -1,0 +1,69 @@
+"""A county's scoring scheme (考核方案): weights per indicator, deductions and bonuses, valid for a
+period of days so that a past period is scored with the scheme that held then."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grid.models import Region
+
+from .indicators import INDICATORS
+
+RATE_CHOICES = [(key, i.name) for key, i in INDICATORS.items() if i.unit == "rate"]
+
+
+def points(default):
+    return models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(default))
+
+
+class Scheme(models.Model):
+    county = models.ForeignKey(
+        Region, verbose_name=_("county"), on_delete=models.CASCADE, limit_choices_to={"level": "county"}
+    )
+    name = models.CharField(_("name"), max_length=100)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True, help_text=_("inclusive; empty: until replaced"))
+    per_overdue = points("1")
+    per_rework = points("0.5")
+    per_complaint = points("1")
+    per_missed_supervision = points("2")
+    per_on_spot = points("0.2")
+    per_report = points("1")
+    per_on_spot_report = points("2")
+    per_verification = points("1")
+    per_active_day = points("0.5")
+
+    class Meta:
+        verbose_name = _("scoring scheme")
+        verbose_name_plural = _("scoring schemes")
+        ordering = ["county", "-valid_from"]
+
+    def __str__(self):
+        return f"{self.name} ({self.valid_from}–{self.valid_to or '…'})"
+
+    def clean(self):
+        if self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": _("A scheme cannot end before it starts.")})
+        others = Scheme.objects.filter(county_id=self.county_id).exclude(pk=self.pk)
+        overlap = others.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=self.valid_from))
+        if self.valid_to:
+            overlap = overlap.filter(valid_from__lte=self.valid_to)
+        if self.county_id and overlap.exists():
+            raise ValidationError(_("Another scheme of this county is valid on some of these days."))
+
+
+class SchemeWeight(models.Model):
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="weights")
+    indicator = models.CharField(_("indicator"), max_length=40, choices=RATE_CHOICES)
+    weight = models.DecimalField(_("weight"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("weight")
+        verbose_name_plural = _("weights")
+        constraints = [models.UniqueConstraint(fields=["scheme", "indicator"], name="one_weight_per_indicator")]
+
+    def __str__(self):
+        return f"{self.indicator}: {self.weight}"

@@ -124,7 +124,7 @@ def _markup(text):
     return "<br/>".join(escape(line) for line in lines)
 
 
-def _font():
+def pdf_font():
     """Register the embedded font once per process (settings PDF_FONT_FILE and PDF_FONT_INDEX)."""
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
@@ -154,7 +154,7 @@ def agreement_pdf(agreement: Agreement) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = _font()
+    font = pdf_font()
     c = _content(agreement)
     body = ParagraphStyle("body", fontName=font, fontSize=11.5, leading=19, wordWrap="CJK", spaceAfter=4)
     small = ParagraphStyle("small", parent=body, fontSize=10, leading=15, spaceAfter=0)

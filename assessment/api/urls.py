@@ -8,4 +8,5 @@ urlpatterns = [
     path("wall/", wall.WallView.as_view(), name="wall"),
     path("assessment/", views.OverviewView.as_view(), name="overview"),
     path("assessment/trend/", views.TrendView.as_view(), name="trend"),
+    path("assessment/monthly/", views.MonthlyReportView.as_view(), name="monthly"),
 ]

@@ -2,6 +2,7 @@
 jurisdiction (centre operators and administrators: their region and below), for a month,
 quarter or year."""
 
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -14,7 +15,7 @@ from core.errors import NotAllowed, NotFound
 from core.params import QuerySerializer
 from grid import jurisdiction
 
-from .. import indicators, overview, periods, wall
+from .. import indicators, monthly, overview, periods, wall
 
 
 class AssessmentQuerySerializer(QuerySerializer):
@@ -130,3 +131,32 @@ class TrendView(APIView):
     def get(self, request):
         region, period, data = chosen(request, TrendQuerySerializer)
         return Response(TrendSerializer(overview.trend(region, period, data["indicator"])).data)
+
+
+class MonthlyQuerySerializer(AssessmentQuerySerializer):
+    output = serializers.ChoiceField(choices=["html", "pdf"], required=False, default="html")
+
+    def validate_period(self, value):
+        period = super().validate_period(value)
+        if period.months != 1:
+            raise serializers.ValidationError(_("The monthly report is for a month (2026-11)."))
+        return period
+
+
+class MonthlyReportView(APIView):
+    """The monthly report (月报), print-ready HTML or PDF."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary=_("A region's monthly report (月报) as print-ready HTML or as PDF"),
+        parameters=[MonthlyQuerySerializer],
+        responses={(200, "text/html"): str, (200, "application/pdf"): bytes, **ERROR_RESPONSES},
+    )
+    def get(self, request):
+        region, period, data = chosen(request, MonthlyQuerySerializer)
+        if data["output"] == "pdf":
+            response = HttpResponse(monthly.pdf(region, period), content_type="application/pdf")
+            response["Content-Disposition"] = f'inline; filename="report-{region.code}-{period.code}.pdf"'
+            return response
+        return HttpResponse(monthly.html(region, period), content_type="text/html; charset=utf-8")

@@ -81,6 +81,7 @@ def report(region, period):
             row[f"{key}_shown"] = shown(row[key], row["unit"])
     data["notable"] = notable(region, period)
     data["generated_at"] = timezone.localtime()
+    data["name_header"] = _("Name") if data["ranking_kind"] == "people" else _("Name (region or unit)")
     data["title"] = _("%(region)s monthly report, %(month)s") % {"region": region.name, "month": period.code}
     return data
 
@@ -134,7 +135,7 @@ def pdf(region, period):
     story.append(p(_("Ranking"), heading))
     story.append(
         table(
-            [[_("Rank"), _("Name"), _("Score"), _("Change")]]
+            [[_("Rank"), data["name_header"], _("Score"), _("Change")]]
             + [
                 [
                     r["rank"],

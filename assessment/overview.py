@@ -1,7 +1,7 @@
 """What the assessment page (and the monthly report) shows for one region and period: every
 indicator with the previous period and the same period last year, the ranking one level down
-(or of the gridworkers, for a village), of the units and of the gridworkers, and the trend of
-an indicator over 12 months. Plain data; the API and the pages only present it."""
+(or of the gridworkers, for a village), the ranking of the units, the monthly report's links for a
+month, and the trend of an indicator over 12 months. Plain data; the API and the pages only present it."""
 
 from urllib.parse import urlencode
 
@@ -43,6 +43,11 @@ def overview(region, period):
         "due": cases_link(region, period),
         "overdue": cases_link(region, period, overdue="true"),
     }
+    if period.months == 1:
+        monthly = reverse("assessment_api:monthly")
+        query = {"region": region.code, "period": period.code}
+        links["monthly_html"] = f"{monthly}?{urlencode(query)}"
+        links["monthly_pdf"] = f"{monthly}?{urlencode({**query, 'output': 'pdf'})}"
     kind = "people" if region.level == RegionLevel.VILLAGE else "areas"
     return {
         "region": {"code": region.code, "name": region.name, "level": region.level},
@@ -51,6 +56,7 @@ def overview(region, period):
         "links": links,
         "ranking_kind": kind,
         "ranking": [_plain(row) for row in scores.ranking(region, period, kind)],
+        "units": [_plain(row) for row in scores.ranking(region, period, "units")],
     }
 
 

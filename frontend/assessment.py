@@ -9,9 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from assessment import indicators, periods
 from grid import jurisdiction
 
+from .ledgers import TEXT as EXPORT_TEXT
+
 STRINGS = {
     "rank": _("Rank"),
     "name": _("Name"),
+    "title": _("Name (region or unit)"),
     "score": _("Score"),
     "change": _("Change"),
     "previous": _("Previous period"),
@@ -45,6 +48,8 @@ def page(request):
     config = {
         "api": reverse("assessment_api:overview"),
         "trend": reverse("assessment_api:trend"),
+        "exports": reverse("ledger-exports"),
+        "exportText": {key: str(value) for key, value in EXPORT_TEXT.items()},
         "period": request.GET.get("period") or periods.current_month().code,
         "region": request.GET.get("region") or (allowed[0].code if allowed else ""),
         "top": allowed[0].code if allowed else "",

@@ -4,6 +4,7 @@ the page carries the registers, the choices and the labels."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import CaseState
@@ -28,7 +29,7 @@ def page_config(request):
         "formats": [{"value": value, "label": str(label)} for value, label in ExportFormat.choices],
         "states": [{"value": value, "label": str(label)} for value, label in CaseState.choices],
         "exportStates": {value: str(label) for value, label in ExportState.choices},
-        "urls": {"exports": "/api/ledgers/exports/"},
+        "urls": {"exports": reverse("ledger-exports")},
         "text": {key: str(value) for key, value in TEXT.items()},
     }
 

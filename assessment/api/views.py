@@ -69,9 +69,13 @@ class OverviewSerializer(serializers.Serializer):
     region = serializers.DictField()
     period = serializers.DictField()
     indicators = IndicatorSerializer(many=True)
-    links = serializers.DictField(child=serializers.CharField(), help_text=_("the cases behind a number, on the map"))
+    links = serializers.DictField(
+        child=serializers.CharField(),
+        help_text=_("the cases behind a number, on the map; for a month, the monthly report (HTML and PDF)"),
+    )
     ranking_kind = serializers.ChoiceField(choices=["areas", "people"])
     ranking = RankingRowSerializer(many=True)
+    units = RankingRowSerializer(many=True, help_text=_("the handling units in the region, ranked"))
 
 
 class TrendPointSerializer(serializers.Serializer):

@@ -29,6 +29,23 @@ def test_a_township_operator_sees_their_township_and_villages(world, scene):
     assert client_for(world.gridworker).get(URL).status_code == 403
 
 
+def test_the_units_are_ranked_within_the_region_and_a_month_links_its_report(world, scene):
+    body = client_for(world.operator).get(URL).json()
+    units = {row["code"]: row for row in body["units"]}
+    assert world.t2_centre.code not in units  # another township's unit
+    assert {world.v1_committee.code, world.t1_justice.code, world.t1_centre.code} <= set(units)
+    assert units[world.v1_committee.code]["counts"]["closed"] == 1
+    # The committee that closed its case ranks first; units with equal scores share a rank.
+    assert units[world.v1_committee.code]["rank"] == 1
+    assert units[world.t1_justice.code]["rank"] == units[world.t1_centre.code]["rank"] == 2
+    month = body["period"]["code"]
+    assert body["links"]["monthly_pdf"].endswith(f"region={world.t1.code}&period={month}&output=pdf")
+    report = client_for(world.operator).get(body["links"]["monthly_html"])
+    assert report.status_code == 200 and world.t1.name in report.content.decode()
+    quarter = client_for(world.operator).get(URL, {"period": "2026-Q4"}).json()
+    assert "monthly_html" not in quarter["links"]
+
+
 def test_bad_parameters_are_named(world):
     response = client_for(world.county_operator).get(URL, {"period": "2026-13", "region": "12"})
     assert response.status_code == 400

@@ -1,8 +1,11 @@
-"""The assessment page on the demo county: ranking → drill-down → the cases behind a number, a
-trend chart, the language switch and print; screenshots docs/screenshots/assessment-*.png."""
+"""The assessment page on the demo county: ranking → drill-down → the cases behind a number → the
+monthly report and an export with its progress → download, a trend chart, the units' ranking, the
+language switch and print; screenshots docs/screenshots/assessment-*.png."""
 
 import datetime
+import io
 import uuid
+import zipfile
 
 from playwright.sync_api import expect
 from shapely.geometry import shape
@@ -46,6 +49,7 @@ def ready(page):
 
 
 def test_ranking_drill_down_the_cases_behind_a_number_and_the_trend(new_context, server):
+    server.manage("simulate", "--backfill", "30", "--once", "0", "--seed", "7")  # a month of history
     case = an_overdue_case(server)
     page = new_context(LAPTOP).new_page()
     sign_in(page, COUNTY_OPERATOR, "/assessment/")
@@ -70,6 +74,24 @@ def test_ranking_drill_down_the_cases_behind_a_number_and_the_trend(new_context,
     expect(page.locator("#case-list .case-row").filter(has_text=case["number"])).to_have_count(1, timeout=20_000)
     page.go_back()
     ready(page)
+
+    # The units are ranked too; this month's report is one click away, as HTML and as PDF.
+    expect(page.locator("#units tbody tr").first).to_be_visible()
+    pdf = page.locator("#monthly-pdf").get_attribute("href")
+    assert "output=pdf" in pdf and page.request.get(pdf).headers["content-type"] == "application/pdf"
+    report = page.request.get(page.locator("#monthly-html").get_attribute("href"))
+    assert report.ok and "月报" in report.text()
+
+    # This period's case register: the job runner writes it while the page shows its progress.
+    page.click("#export-cases")
+    item = page.locator("#export li")
+    expect(item).to_have_attribute("data-state", "done", timeout=30_000)
+    expect(item.locator(".export-title")).to_contain_text("案件登记台账 · XLSX")
+    with page.expect_download() as download:
+        item.locator(".export-download").click()
+    book = zipfile.ZipFile(io.BytesIO(download.value.path().read_bytes()))
+    text = "".join(book.read(name).decode() for name in book.namelist() if name.startswith("xl/"))
+    assert "案件编号" in text and case["number"] in text
 
     # Drill down: a township, then a village, where gridworkers are ranked.
     page.locator("#ranking tbody tr th a").first.click()

@@ -7,13 +7,18 @@ import { LineChart } from "echarts/charts";
 import { GridComponent, TooltipComponent } from "echarts/components";
 import { SVGRenderer } from "echarts/renderers";
 import "./style.css";
+import { ApiError, request } from "../common/api.js";
+import { ACTIVE, csrf, exportItem } from "../common/exports.js";
 
 echarts.use([LineChart, GridComponent, TooltipComponent, SVGRenderer]);
 
 const config = JSON.parse(document.getElementById("assessment-config").textContent);
 const S = config.strings;
 const $ = (id) => document.getElementById(id);
-const state = { region: config.region, period: config.period, sort: "rank", desc: false, data: null };
+const state = { region: config.region, period: config.period, data: null };
+// Each ranking table keeps its own sort.
+const sorts = { ranking: { key: "rank", desc: false }, units: { key: "rank", desc: false } };
+const EXPORT_POLL_MS = 1500;
 let chart = null;
 
 function percent(value) {
@@ -45,7 +50,7 @@ function link(text, href) {
 function columns(kind) {
   const common = [
     ["rank", S.rank],
-    ["name", S.name],
+    ["name", kind === "people" ? S.name : S.title],
     ["score", S.score],
     ["score_change", S.change],
   ];
@@ -63,14 +68,14 @@ function pick(row, path) {
   return path.split(".").reduce((value, part) => (value === null || value === undefined ? value : value[part]), row);
 }
 
-function drawRanking() {
-  const data = state.data;
-  const table = $("ranking");
+function drawRanking(tableId, kind, items) {
+  const sort = sorts[tableId];
+  const table = $(tableId);
   const head = table.tHead;
   const body = table.tBodies[0];
   head.replaceChildren();
   body.replaceChildren();
-  const cols = columns(data.ranking_kind);
+  const cols = columns(kind);
   const headRow = head.insertRow();
   for (const [key, label] of cols) {
     const th = cell(headRow, "", "th");
@@ -80,21 +85,21 @@ function drawRanking() {
     button.textContent = label;
     button.dataset.sort = key;
     button.addEventListener("click", () => {
-      state.desc = state.sort === key ? !state.desc : key !== "rank" && key !== "name";
-      state.sort = key;
-      drawRanking();
+      sort.desc = sort.key === key ? !sort.desc : key !== "rank" && key !== "name";
+      sort.key = key;
+      drawRanking(tableId, kind, items);
     });
-    if (state.sort === key) th.setAttribute("aria-sort", state.desc ? "descending" : "ascending");
+    if (sort.key === key) th.setAttribute("aria-sort", sort.desc ? "descending" : "ascending");
     th.append(button);
   }
-  const rows = data.ranking.slice().sort((a, b) => {
-    const x = pick(a, state.sort);
-    const y = pick(b, state.sort);
+  const rows = items.slice().sort((a, b) => {
+    const x = pick(a, sort.key);
+    const y = pick(b, sort.key);
     if (x === y) return a.rank - b.rank;
     if (x === null || x === undefined) return 1;
     if (y === null || y === undefined) return -1;
     const order = typeof x === "string" ? x.localeCompare(y, "zh") : x - y;
-    return state.desc ? -order : order;
+    return sort.desc ? -order : order;
   });
   if (!rows.length) {
     cell(body.insertRow(), S.empty).colSpan = cols.length;
@@ -103,7 +108,7 @@ function drawRanking() {
     const row = body.insertRow();
     for (const [key] of cols) {
       const value = pick(item, key);
-      if (key === "name" && data.ranking_kind === "areas") {
+      if (key === "name" && kind === "areas") {
         cell(row, link(item.name, pageUrl(item.code, state.period)), "th").scope = "row";
       } else if (key === "name") {
         cell(row, item.name, "th").scope = "row";
@@ -113,9 +118,9 @@ function drawRanking() {
         td.className = value > 0 ? "up" : value < 0 ? "down" : "";
       } else if (key.startsWith("values.")) {
         cell(row, percent(value));
-      } else if (key === "counts.overdue" && value) {
+      } else if (key === "counts.overdue" && value && kind === "areas") {
         cell(row, link(String(value), casesUrl(item.code, { overdue: "true" })));
-      } else if (key === "counts.due" && value) {
+      } else if (key === "counts.due" && value && kind === "areas") {
         cell(row, link(String(value), casesUrl(item.code, {})));
       } else {
         cell(row, typeof value === "number" && !Number.isInteger(value) ? value.toFixed(2) : String(value ?? "–"));
@@ -138,6 +143,11 @@ function pageUrl(region, period) {
   return `${window.location.pathname}?${new URLSearchParams({ region, period })}`;
 }
 
+/** The indicator's label, with its Chinese name when the label is in another language. */
+function named(indicator) {
+  return indicator.label === indicator.name ? indicator.name : `${indicator.label} · ${indicator.name}`;
+}
+
 function drawIndicators() {
   const data = state.data;
   const table = $("indicators");
@@ -148,7 +158,7 @@ function drawIndicators() {
   for (const indicator of data.indicators) {
     const row = table.tBodies[0].insertRow();
     row.dataset.key = indicator.key;
-    cell(row, `${indicator.name} · ${indicator.label}`, "th").scope = "row";
+    cell(row, named(indicator), "th").scope = "row";
     const href = data.links[indicator.key];
     cell(row, href && indicator.value ? link(show(indicator, indicator.value), href) : show(indicator, indicator.value));
     cell(row, show(indicator, indicator.previous));
@@ -157,7 +167,7 @@ function drawIndicators() {
   }
   const select = $("trend-indicator");
   if (!select.options.length) {
-    for (const indicator of data.indicators) select.add(new Option(`${indicator.name} · ${indicator.label}`, indicator.key));
+    for (const indicator of data.indicators) select.add(new Option(named(indicator), indicator.key));
     select.value = "closure_rate";
   }
 }
@@ -199,6 +209,44 @@ async function loadTrend() {
   $("trend-chart").dataset.points = String(trend.points.length);
 }
 
+function drawReports() {
+  const links = state.data.links;
+  $("monthly").hidden = !links.monthly_html;
+  if (links.monthly_html) {
+    $("monthly-html").href = links.monthly_html;
+    $("monthly-pdf").href = links.monthly_pdf;
+  }
+}
+
+/** This period's case register of this region, written by the job runner; its progress, then the file. */
+async function exportCases() {
+  const button = $("export-cases");
+  const language = document.documentElement.lang || "zh-hans";
+  const text = config.exportText;
+  const { period } = state.data;
+  button.disabled = true;
+  $("export-message").textContent = "";
+  try {
+    const filters = { region: state.region, created_after: period.start, created_before: period.end };
+    let { data } = await request(config.exports, {
+      method: "POST",
+      json: { register: "cases", format: "xlsx", filters },
+      csrf: csrf(),
+      language,
+    });
+    $("export").replaceChildren(exportItem(data, text));
+    while (ACTIVE.has(data.state)) {
+      await new Promise((resolve) => setTimeout(resolve, EXPORT_POLL_MS));
+      ({ data } = await request(`${config.exports}${data.id}/`, { language }));
+      $("export").replaceChildren(exportItem(data, text));
+    }
+  } catch (error) {
+    $("export-message").textContent = error instanceof ApiError ? error.summary : String(error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 async function load() {
   $("message").textContent = S.loading;
   try {
@@ -208,8 +256,10 @@ async function load() {
     state.region = state.data.region.code;
     $("message").textContent = "";
     drawCrumbs();
-    drawRanking();
+    drawRanking("ranking", state.data.ranking_kind, state.data.ranking);
+    drawRanking("units", "units", state.data.units);
     drawIndicators();
+    drawReports();
     await loadTrend();
     document.body.dataset.ready = "true";
   } catch (error) {
@@ -223,6 +273,7 @@ $("controls").addEventListener("submit", (event) => {
   window.location.assign(pageUrl(state.region, $("period").value.trim()));
 });
 $("print").addEventListener("click", () => window.print());
+$("export-cases").addEventListener("click", exportCases);
 $("trend-indicator").addEventListener("change", () => loadTrend().catch((error) => ($("message").textContent = error.message)));
 window.addEventListener("resize", () => chart && chart.resize());
 load();

@@ -2,6 +2,7 @@
 import "./style.css";
 import { ApiError, request } from "../common/api.js";
 import { fill } from "../common/text.js";
+import { ACTIVE, csrf, exportItem } from "../common/exports.js";
 
 const POLL_MS = 1500;
 
@@ -14,17 +15,6 @@ function option(value, label) {
   node.value = value;
   node.textContent = label;
   return node;
-}
-
-function csrf() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
-
-function size(bytes) {
-  if (bytes == null) return "";
-  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 /** What the form asks for: the register, the format and the case list's filters that are set. */
@@ -60,46 +50,14 @@ function start() {
     byId("formats").appendChild(label);
   });
 
-  function item(exported) {
-    const li = document.createElement("li");
-    li.dataset.state = exported.state;
-    li.dataset.id = exported.id;
-    const title = document.createElement("p");
-    title.className = "export-title";
-    title.textContent = `${exported.register_title} · ${exported.format.toUpperCase()}`;
-    const status = document.createElement("p");
-    status.className = "export-status";
-    li.append(title);
-    if (exported.state === "running" || exported.state === "queued") {
-      const bar = document.createElement("progress");
-      bar.max = exported.rows_total || 1;
-      bar.value = exported.rows_total ? exported.rows_done : 0;
-      bar.setAttribute("aria-label", title.textContent);
-      li.appendChild(bar);
-      status.textContent =
-        exported.state === "queued" ? text.queued : fill(text.running, { done: exported.rows_done, total: exported.rows_total ?? "…" });
-    } else if (exported.state === "done") {
-      status.textContent = fill(text.done, { rows: exported.rows_done, size: size(exported.size) });
-      const link = document.createElement("a");
-      link.href = exported.download;
-      link.className = "export-download";
-      link.textContent = text.download;
-      status.append(" ", link);
-    } else {
-      status.textContent = fill(text.failed, { error: exported.error });
-    }
-    li.appendChild(status);
-    return li;
-  }
-
   async function refresh() {
     clearTimeout(timer);
     try {
       const { data } = await request(config.urls.exports, { language });
-      list.replaceChildren(...data.map(item));
+      list.replaceChildren(...data.map((exported) => exportItem(exported, text)));
       empty.hidden = data.length > 0;
       empty.textContent = text.none;
-      if (data.some((e) => e.state === "queued" || e.state === "running")) timer = setTimeout(refresh, POLL_MS);
+      if (data.some((e) => ACTIVE.has(e.state))) timer = setTimeout(refresh, POLL_MS);
     } catch (error) {
       message.textContent = error instanceof ApiError ? error.summary : String(error);
       timer = setTimeout(refresh, POLL_MS * 4);

@@ -10,12 +10,14 @@ memory under a name, and one table (DataVersion) holds a random token per name:
   new rows — on commit — and a rolled-back change leaves a token that nobody will write again;
 - before answering from memory, a cache compares its token with the table's. The tokens of all
   caches are read in one query, at most once per request (the memo is dropped when a request
-  starts or ends, and whenever this thread bumps); outside requests every look-up checks.
+  starts or ends, and whenever this thread bumps). Background work — a job, a command, a sweep —
+  marks its unit of work with `reading()` to get the same; outside both, every look-up checks.
 
 A cache built inside a transaction that later rolls back is labelled with the token that
 transaction wrote, which the table no longer holds, so it is rebuilt on the next look-up.
 """
 
+import contextlib
 import threading
 import uuid
 
@@ -53,6 +55,19 @@ def request_finished(**kwargs):
     _local.tokens = None
     _local.bumped = False
     _local.in_request = False
+
+
+@contextlib.contextmanager
+def reading():
+    """A unit of background work that reads the tokens once, as a request does (re-entrant)."""
+    if getattr(_local, "in_request", False):
+        yield
+        return
+    request_started()
+    try:
+        yield
+    finally:
+        request_finished()
 
 
 def token(name):

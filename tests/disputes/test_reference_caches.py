@@ -77,6 +77,30 @@ def test_a_request_reads_the_tokens_once(world, client):
     assert len(reads) == 1, reads
 
 
+def test_background_work_reads_the_tokens_once_per_unit_of_work(world):
+    """A job or a command marks its work with versions.reading(), as a request is marked; its own
+    change still shows at once, and outside it every look-up checks."""
+
+    def reads(work):
+        with CaptureQueriesContext(connection) as queries:
+            work()
+        return sum("core_dataversion" in q["sql"] for q in queries.captured_queries)
+
+    def look_ups():
+        for _ in range(5):
+            reference.categories.get()
+            reference.units.get()
+
+    assert reads(look_ups) == 10
+    with versions.reading():
+        assert reads(look_ups) == 1
+        with versions.reading():  # re-entrant
+            assert reads(look_ups) == 0
+        f.unit(world.v1, UnitKind.POLICE_STATION, name="长顺派出所")  # this work's own change
+        assert reference.unit_of(world.v1, UnitKind.POLICE_STATION).name == "长顺派出所"
+    assert reads(look_ups) == 10
+
+
 def test_a_unit_added_in_the_database_is_found_at_once(world):
     assert reference.unit_of(world.v1, UnitKind.POLICE_STATION) is None
     police = f.unit(world.v1, UnitKind.POLICE_STATION)

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from assessment import monthly, periods
+from core import versions
 from grid.models import Region, RegionLevel
 
 
@@ -31,10 +32,11 @@ class Command(BaseCommand):
         kinds = ["html", "pdf"] if format == "both" else [format]
         for index, region in enumerate(regions, start=1):
             base = folder / f"{region.code}-{region.name}"
-            if "html" in kinds:
-                base.with_suffix(".html").write_text(monthly.html(region, period), encoding="utf-8")
-            if "pdf" in kinds:
-                base.with_suffix(".pdf").write_bytes(monthly.pdf(region, period))
+            with versions.reading():
+                if "html" in kinds:
+                    base.with_suffix(".html").write_text(monthly.html(region, period), encoding="utf-8")
+                if "pdf" in kinds:
+                    base.with_suffix(".pdf").write_bytes(monthly.pdf(region, period))
             self.stdout.write(f"[{index}/{len(regions)}] {region.code} {region.name}")
         self.stdout.write(
             self.style.SUCCESS(_("%(count)s monthly reports in %(folder)s") % {"count": len(regions), "folder": folder})

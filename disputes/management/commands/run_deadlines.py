@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection
 from django.utils.translation import gettext as _
 
+from core import versions
 from disputes.sweeper import sweep
 
 logger = logging.getLogger("disputes.sweeper")
@@ -61,7 +62,8 @@ class Command(BaseCommand):
             time.sleep(min(left, 0.5))
 
     def _pass(self, batch):
-        counts = sweep(batch=batch)
+        with versions.reading():
+            counts = sweep(batch=batch)
         message = (
             _("warned %(warned)s, escalated %(escalated)s, at the top %(at_top)s, supervised %(supervised)s") % counts
         )

@@ -24,42 +24,14 @@ import sys
 import time
 from pathlib import Path
 
+import _postgis
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "gridgov_benchexports"
-SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgis://postgres@127.0.0.1:5432/").rstrip("/")
 
 
 def setup_django():
-    os.environ["DATABASE_URL"] = f"{SERVER}/{BENCH_DB}"
-    os.environ["DEBUG"] = "0"
-    os.environ["REDIS_URL"] = ""
-    os.environ.setdefault("SECRET_KEY", "bench-exports")
-    os.environ["MEDIA_ROOT"] = str(ROOT / "var" / "bench" / "media")
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-
-
-def admin_connection():
-    import dj_database_url
-    import psycopg
-
-    db = dj_database_url.parse(f"{SERVER}/postgres")
-    return psycopg.connect(
-        dbname="postgres", host=db["HOST"] or None, port=db["PORT"] or None, user=db["USER"] or None, autocommit=True
-    )
-
-
-def fresh_database(keep):
-    with admin_connection() as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
-        if exists and keep:
-            return False
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return True
+    _postgis.setup_django(BENCH_DB, MEDIA_ROOT=str(ROOT / "var" / "bench" / "media"))
 
 
 FILL = """
@@ -175,7 +147,7 @@ def main():
     if options.child:
         child(options.child)
         return
-    fresh = fresh_database(options.keep)
+    fresh = _postgis.fresh_database(BENCH_DB, options.keep)
     setup_django()
     if fresh:
         print(f"generated {options.cases:,} cases in {build(options.cases):.1f} s")
@@ -202,9 +174,7 @@ def main():
         )
     print(f"load at the end {os.getloadavg()[0]:.2f}")
     if not options.keep:
-        connection.close()
-        with admin_connection() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        _postgis.drop_database(BENCH_DB)
 
 
 if __name__ == "__main__":

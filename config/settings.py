@@ -143,6 +143,11 @@ if envint("DB_POOL_MAX_SIZE", 0) and DATABASES["default"]["ENGINE"] == "django.c
         "max_size": envint("DB_POOL_MAX_SIZE", 0),
         "timeout": envint("DB_POOL_TIMEOUT", 10),
     }
+if DATABASES["default"]["ENGINE"] == "django.contrib.gis.db.backends.postgis" and not envbool("DB_JIT", False):
+    # PostgreSQL compiles a query it estimates as costly (JIT); the assessment's aggregates over a
+    # year are such queries, and compiling took 0.2 s of a 0.45 s query (bench/assessment.py) —
+    # more than it saved. The application's queries are short: no JIT unless DB_JIT=1.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.contrib.gis.db.backends.spatialite":
     # Several workers (server, simulator, sweeper, ASGI threads) write to one file. A transaction
     # that starts by reading and then writes cannot wait for the lock (SQLite answers "database
@@ -358,6 +363,12 @@ BASE_MAP_LAYERS = base_map(
 )
 # The most grid cells one GET /maps/cells.geojson may return (0: no limit); more is a 400 asking to zoom in.
 MAPS_MAX_CELLS = envint("MAPS_MAX_CELLS", 5000)
+
+# Point location (grid/location.py) answers from an in-memory STRtree of the cells, rebuilt when a
+# cell changes; above LOCATE_IN_MEMORY_MAX_CELLS cells (or with LOCATE_IN_MEMORY=0) the database
+# answers. bench/locate.py prints the index's memory: about 30 MB per 100,000 cells.
+LOCATE_IN_MEMORY = envbool("LOCATE_IN_MEMORY", True)
+LOCATE_IN_MEMORY_MAX_CELLS = envint("LOCATE_IN_MEMORY_MAX_CELLS", 200_000)
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (41.9, 114.0),
     "DEFAULT_ZOOM": 9,

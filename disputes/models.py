@@ -124,7 +124,11 @@ class Report(models.Model):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["received_at"])]
+        indexes = [
+            models.Index(fields=["received_at"]),
+            # A person's reports in a period, and what the assessment counts of them, from the index alone.
+            models.Index(fields=["reporter", "received_at", "resolved_on_site"], name="disputes_report_by_reporter"),
+        ]
 
     def __str__(self):
         return str(self.id)
@@ -285,7 +289,11 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "due_at"])]
+        indexes = [
+            models.Index(fields=["state", "due_at"]),
+            # The assessment's closures of a period (an empty one is answered at once).
+            models.Index(fields=["closed_at"], name="disputes_case_closed_at"),
+        ]
 
     def __str__(self):
         return self.number or f"#{self.pk}"
@@ -564,6 +572,8 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
         ordering = ["seq"]
+        # The assessment counts acts of a kind in a period: escalations, verifications, 督办 flags.
+        indexes = [models.Index(fields=["action", "at"], name="disputes_audit_action_at")]
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

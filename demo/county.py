@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Count, ProtectedError
 from django.utils.translation import gettext as _
 
+from core import versions
 from grid.members import check_cells, sync_admin_access
 from grid.models import GridCell, GridCellKind, Member, Region, RegionLevel, Role, Unit, UnitKind
 
@@ -664,6 +665,7 @@ def save_cells(county, regions):
                 cell.clean()
                 cells[cell.code] = cell
     GridCell.objects.bulk_create(cells.values())
+    versions.bump("cells")  # a bulk insert sends no signal: every process's cell index is rebuilt
     return cells
 
 

@@ -11,7 +11,8 @@ class GridConfig(AppConfig):
         # the system GEOS it crashes the process. Loading it first, here, keeps the order safe.
         import shapely  # noqa: F401
 
-        from .location import regions
-        from .models import Region
+        from .location import cells, regions
+        from .models import GridCell, Region
 
         regions.watch(Region)  # a new version token in every transaction that changes a region
+        cells.watch(GridCell)

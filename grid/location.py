@@ -6,12 +6,18 @@ wins. The answer is then one consistent chain: the village, township and county
 are the ancestors of the chosen cell, never separate guesses. A point inside a
 village that no cell covers still gets its village, township and county.
 
-Both backends use their spatial index: PostGIS's ST_Intersects applies the GiST
-index by itself; SpatiaLite needs its R*Tree virtual table queried explicitly.
+The hot path answers from memory: an STRtree (shapely) over every cell's boundary, built once
+per process and rebuilt when a cell changes (core.versions, the same token scheme as the other
+reference caches). The database answers the rest, and is the check: both backends use their
+spatial index (PostGIS's ST_Intersects applies the GiST index by itself; SpatiaLite needs its
+R*Tree virtual table queried explicitly). A point no cell in memory holds is asked of the
+database too, so a cell written without signals (a bulk insert) is still found.
 """
 
+import sys
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection
 from django.db.models.expressions import RawSQL
@@ -114,16 +120,74 @@ def _region(pk):
     return found
 
 
+# --- the in-memory index ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellIndex:
+    tree: object  # shapely.STRtree over the boundaries, in code order
+    rows: list  # the CELL_COLUMNS of each cell, in the same order
+
+    def find(self, lon, lat):
+        """The row of the cell with the smallest code whose boundary holds (lon, lat), or None."""
+        import shapely
+
+        found = self.tree.query(shapely.Point(lon, lat), predicate="intersects")
+        return self.rows[found.min()] if len(found) else None
+
+    def memory(self):
+        """Bytes held, roughly: the geometries' coordinates and the rows."""
+        import shapely
+
+        geometries = self.tree.geometries
+        points = int(shapely.get_num_coordinates(geometries).sum())
+        return points * 16 + len(geometries) * 200 + sum(sys.getsizeof(row) for row in self.rows)
+
+
+BOUNDARIES_SQL = {
+    "postgresql": "SELECT {columns}, ST_AsBinary(boundary) FROM grid_gridcell ORDER BY code",
+    "sqlite": "SELECT {columns}, AsBinary(boundary) FROM grid_gridcell ORDER BY code",
+}
+
+
+def _cell_index():
+    import shapely
+
+    sql = BOUNDARIES_SQL[connection.vendor].format(columns=", ".join(CELL_COLUMNS))
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        fetched = cursor.fetchall()
+    if len(fetched) > settings.LOCATE_IN_MEMORY_MAX_CELLS:
+        return None  # too many for this process's memory: the database answers
+    boundaries = shapely.from_wkb([bytes(row[-1]) for row in fetched])
+    shapely.prepare(boundaries)
+    return CellIndex(tree=shapely.STRtree(boundaries), rows=[row[:-1] for row in fetched])
+
+
+cells = VersionedCache("cells", _cell_index)
+
+
+def _cell(row):
+    cell = GridCell.from_db(connection.alias, CELL_COLUMNS, row)
+    cell.village = _region(cell.village_id)
+    return cell
+
+
 def _find_cell(lon, lat):
+    index = cells.get() if settings.LOCATE_IN_MEMORY else None
+    if index is not None:
+        row = index.find(lon, lat)
+        if row is not None:
+            return _cell(row)
+    return _find_cell_in_database(lon, lat)
+
+
+def _find_cell_in_database(lon, lat):
     sql, params = cell_query(lon, lat)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    if row is None:
-        return None
-    cell = GridCell.from_db(connection.alias, CELL_COLUMNS, row)
-    cell.village = _region(cell.village_id)
-    return cell
+    return None if row is None else _cell(row)
 
 
 def locate(lon, lat):

@@ -1,4 +1,5 @@
-"""grid.locate: inside, outside, shared edges and vertices, holes, multi-part areas.
+"""grid.locate: inside, outside, shared edges and vertices, holes, multi-part areas — each answered
+from the in-memory index (shapely's STRtree) and from the database, which must agree.
 
 The layout (lon, lat), every edge exact in binary floating point:
 
@@ -13,6 +14,8 @@ The layout (lon, lat), every edge exact in binary floating point:
             township T1          township T2
 """
 
+import random
+
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.db import connection
@@ -20,10 +23,19 @@ from django.test.utils import CaptureQueriesContext
 
 import grid
 from core import versions
+from grid import location as loc
 from grid.location import OUTSIDE, CoordinateError
+from grid.models import GridCell
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["memory", "database"])
+def where(request, settings):
+    """Every test runs against both ways of answering."""
+    settings.LOCATE_IN_MEMORY = request.param == "memory"
+    return request.param
 
 
 @pytest.fixture
@@ -178,11 +190,11 @@ def test_coordinates_out_of_range_or_not_numbers_are_refused(lon, lat):
         grid.locate(lon, lat)
 
 
-def test_a_found_cell_costs_one_query(county, django_assert_num_queries):
+def test_a_found_cell_costs_one_query_or_none_from_memory(county, where, django_assert_num_queries):
     versions.request_started()  # in a request, the cached regions' version is read once
     try:
-        grid.locate(114.8, 41.5)  # the first look-up in a process loads the regions
-        with django_assert_num_queries(1):
+        grid.locate(114.8, 41.5)  # the first look-up in a process loads the regions (and cells)
+        with django_assert_num_queries(0 if where == "memory" else 1):
             location = grid.locate(114.2, 41.5)
             # The chain comes with the cell: no further queries to reach the county.
             assert location.county.code == county["county"].code
@@ -199,7 +211,8 @@ def test_a_renamed_region_is_seen_at_once(county):
     assert grid.locate(114.2, 41.5).village.name == "东沟新村"
 
 
-def test_the_cell_query_goes_through_the_spatial_index(county):
+def test_the_cell_query_goes_through_the_spatial_index(county, settings):
+    settings.LOCATE_IN_MEMORY = False
     with CaptureQueriesContext(connection) as queries:
         grid.locate(114.2, 41.5)
     sql = queries.captured_queries[0]["sql"]
@@ -213,3 +226,43 @@ def test_the_cell_query_goes_through_the_spatial_index(county):
         assert "grid_gridcell_boundary" in plan and "Index" in plan, plan
     else:
         assert "idx_grid_gridcell_boundary" in sql
+
+
+def test_memory_and_database_agree_everywhere_edges_and_vertices_included(county, where):
+    """Random points and every point of a 1/8° lattice (all edges and vertices of the layout)."""
+    rng = random.Random(7)
+    points = [(rng.uniform(113.9, 116.1), rng.uniform(40.9, 43.1)) for _ in range(300)]
+    points += [(114 + i / 8, 41 + j / 8) for i in range(17) for j in range(17)]
+    index = loc.cells.get()
+    for lon, lat in points:
+        from_memory = index.find(lon, lat)
+        from_database = loc._find_cell_in_database(lon, lat)
+        assert (from_memory and from_memory[1]) == (from_database and from_database.code), (lon, lat)
+
+
+def test_a_changed_cell_is_seen_at_once_and_a_bulk_insert_through_the_database(county, where):
+    assert grid.locate(114.2, 41.5).cell.code == county["C1"].code
+    moved = county["C1"]
+    moved.boundary = MultiPolygon(Polygon.from_bbox((114, 41, 114.1, 42)), srid=4326)
+    moved.save()  # C1 shrinks to a strip: the point now lies in no cell of V1
+    assert grid.locate(114.2, 41.5).cell is None
+    assert grid.locate(114.05, 41.5).cell.code == moved.code
+    # A cell written without signals (a bulk insert: V4 had none) is not in the index, and is
+    # found all the same.
+    v4 = county["v4"]
+    boundary = MultiPolygon(Polygon.from_bbox((115, 42.5, 116, 43)), srid=4326)
+    added = GridCell(code=f"{v4.code}001", name="新网格", village=v4, boundary=boundary)
+    GridCell.objects.bulk_create([added])
+    if where == "memory":
+        assert loc.cells.get().find(115.5, 42.8) is None
+    assert grid.locate(115.5, 42.8).cell.code == added.code
+
+
+def test_the_index_holds_no_more_than_its_limit(county, settings):
+    settings.LOCATE_IN_MEMORY_MAX_CELLS = 3
+    loc.cells.forget()
+    try:
+        assert loc.cells.get() is None
+        assert grid.locate(114.2, 41.5).cell.code == county["C1"].code  # the database answers
+    finally:
+        loc.cells.forget()

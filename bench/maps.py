@@ -166,6 +166,67 @@ def reader_token():
     return user, Token.objects.get_or_create(user=user)[0].key
 
 
+# Cases (--cases N, PostGIS): made by SQL in one statement, spread over the cells with a skew (some
+# townships busier than others), a realistic mix of states and grades, created over the past year;
+# the map's squares are then rebuilt from them (maps.casemap.rebuild).
+CASES_SQL = """
+CREATE TEMP TABLE bench_cells AS
+SELECT row_number() OVER (ORDER BY c.id) AS rn, c.id, c.code, c.village_id, u.id AS unit_id,
+       ST_X(ST_Centroid(c.boundary)) AS x, ST_Y(ST_Centroid(c.boundary)) AS y
+  FROM grid_gridcell c JOIN grid_unit u ON u.region_id = c.village_id AND u.code LIKE '%%-vc';
+CREATE TEMP TABLE bench_categories AS
+SELECT row_number() OVER (ORDER BY id) AS rn, id, kind FROM disputes_category;
+SELECT setseed(%(seed)s);
+INSERT INTO disputes_case (
+    number, verification_code, kind, category_id, grade, severity, description, point, cell_id, region_id,
+    area_code, state, handling, first_unit_id, current_unit_id, version, stage_limit, stage_pauses, paused_from,
+    mediation_source, reason, rework_count, resident_rating, created_at, due_at, due_provisional)
+SELECT 'B' || lpad(g.i::text, 9, '0'), '000000', k.kind, k.id,
+       (ARRAY['green','green','green','green','yellow','yellow','yellow','orange','orange','red'])
+           [1 + (r.a * 10)::int %% 10],
+       1, '压测案件 ' || g.i,
+       ST_SetSRID(ST_MakePoint(c.x + (r.b - 0.5) * 0.0015, c.y + (r.c - 0.5) * 0.0024), 4326),
+       c.id, c.village_id, c.code,
+       (ARRAY['closed','closed','closed','closed','closed','closed','reported','accepted','dispatched',
+              'in_progress','resolved','verified','deferred','rejected','merged','awaiting_materials'])
+           [1 + (r.d * 16)::int %% 16],
+       'promised', c.unit_id, c.unit_id, 1, '{}'::jsonb, '[]'::jsonb, '', '', '', 0, '',
+       now() - r.e * interval '365 days', now() - r.e * interval '365 days' + interval '15 days', false
+  FROM generate_series(1, %(n)s) AS g(i)
+  CROSS JOIN LATERAL (SELECT random() a, random() b, random() c, random() d, random() e, random() f,
+                             random() h, g.i AS keep) r
+  JOIN bench_cells c ON c.rn = 1 + floor(power(r.f, 1.3) * %(cells)s)::int %% %(cells)s
+  JOIN bench_categories k ON k.rn = 1 + floor(r.h * %(categories)s)::int %% %(categories)s;
+DROP TABLE bench_cells;
+DROP TABLE bench_categories;
+"""
+
+
+def holds_cases(n):
+    from disputes.models import Case
+
+    return Case.objects.filter(number__startswith="B").count() == n
+
+
+def add_cases(n, seed):
+    from django.db import connection
+
+    from disputes.models import Category
+    from grid.models import GridCell
+    from maps import casemap
+
+    values = {"seed": (seed % 1000) / 1000, "n": n, "cells": GridCell.objects.count()}
+    values["categories"] = Category.objects.count()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM disputes_case WHERE number LIKE 'B%'")
+        for statement in (CASES_SQL % values).split(";\n"):
+            if statement.strip():
+                cursor.execute(statement)
+    casemap.rebuild()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 # --------------------------------------------------------------------------- views
 
 
@@ -447,6 +508,164 @@ def port_free(port):
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
+# --------------------------------------------------------------------------- cases (--cases)
+
+CASE_ZOOMS = (10, 11, 12, 13, 14, 15, 16)  # a county on a laptop, down to a street
+MVT_SQL = """
+SELECT ST_AsMVT(q, 'cases', 4096, 'geom') FROM (
+  SELECT id, state, grade,
+         ST_AsMVTGeom(ST_Transform(point, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4096, 64, true) AS geom
+    FROM disputes_case
+   WHERE point && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 64.0 / 4096), 4326)) q
+"""
+
+
+def tile_of(lon, lat, zoom):
+    n = 2**zoom
+    y = math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+    return int((lon + 180) / 360 * n), int((1 - y / math.pi) / 2 * n)
+
+
+def cases_path(box, zoom):
+    return "/maps/cases.geojson?" + urlencode({"bbox": ",".join(f"{v:.6f}" for v in box), "zoom": zoom})
+
+
+def p95(values):
+    return pct(values, 95)
+
+
+def measure_cases(client, user, args):
+    """The case layer at each zoom over HTTP, beside the same answer computed in this process and a
+    bare ST_AsMVT of the tile at the view's centre (one 256-pixel tile; a laptop view shows ~20)."""
+    from django.contrib.gis.geos import Polygon
+    from django.db import connection
+
+    from disputes.models import Case
+    from maps import casemap
+
+    rows = {}
+    print(f"\nGET /maps/cases.geojson?bbox=…&zoom=Z, laptop view (1440x900), {args.cases:,} cases, one client")
+    print(
+        "  zoom  source    p50       p95       p99       bytes (gzip)        features  cases in view"
+        "   in-process p95   ST_AsMVT tile p95 (bytes)"
+    )
+    for zoom in CASE_ZOOMS:
+        boxes = random_boxes(args.requests + 3, zoom, "laptop", args.seed * 100 + zoom)
+        for box in boxes[:3]:
+            client.get(cases_path(box, zoom))
+        seconds, sizes, gzipped, features, counts, sources = [], [], [], [], [], set()
+        deadline = time.monotonic() + args.budget
+        for box in boxes[3:]:
+            took, status, body, _ = client.get(cases_path(box, zoom))
+            if status != 200:
+                raise SystemExit(f"zoom {zoom}: HTTP {status}: {body[:300]!r}")
+            seconds.append(took)
+            sizes.append(len(body))
+            answer = json.loads(body)
+            features.append(len(answer["features"]))
+            counts.append(answer["count"])
+            sources.add(answer["source"])
+            if len(gzipped) < 20:
+                gzipped.append(len(gzip.compress(body, 6)))
+            if time.monotonic() > deadline and len(seconds) >= 10:
+                break
+        # The same answers computed here, without HTTP, DRF or JSON: the floor of this design.
+        inproc = []
+        for box in boxes[3:33]:
+            polygon = Polygon.from_bbox(box)
+            polygon.srid = 4326
+            started = time.perf_counter()
+            if zoom >= casemap.POINTS_FROM_ZOOM:
+                list(Case.objects.filter(point__contained=polygon)[: casemap.MAX_POINTS + 1])
+            elif casemap.level_for(zoom) is not None:
+                casemap.clusters_from_summary(casemap.level_for(zoom), [""], polygon, zoom)
+            else:
+                casemap.clusters_from_cases(Case.objects.filter(point__contained=polygon), zoom)
+            inproc.append(time.perf_counter() - started)
+        # A bare vector tile of the cases (no clustering), where one tile stays small enough to time.
+        mvt, mvt_bytes = [], []
+        if zoom >= 13:
+            for box in boxes[3:23]:
+                x, y = tile_of((box[0] + box[2]) / 2, (box[1] + box[3]) / 2, zoom)
+                started = time.perf_counter()
+                with connection.cursor() as cursor:
+                    cursor.execute(MVT_SQL, {"z": zoom, "x": x, "y": y})
+                    tile = cursor.fetchone()[0]
+                mvt.append(time.perf_counter() - started)
+                mvt_bytes.append(len(tile or b""))
+        row = {
+            "latency": latency(seconds),
+            "p95_ms": p95(seconds) * 1e3,
+            "bytes": spread(sizes),
+            "gzip_bytes": spread(gzipped),
+            "features": spread(features),
+            "cases_in_view": spread(counts),
+            "source": sorted(sources),
+            "in_process_p95_ms": p95(inproc) * 1e3,
+            "mvt_tile_p95_ms": p95(mvt) * 1e3 if mvt else None,
+            "mvt_tile_bytes": spread(mvt_bytes) if mvt else None,
+        }
+        rows[zoom] = row
+        lat = row["latency"]
+        mvt_text = (
+            f"{fmt_ms(row['mvt_tile_p95_ms']):>8} ({fmt_bytes(row['mvt_tile_bytes']['median'])})"
+            if mvt
+            else "       — (a tile holds 10^5 cases)"
+        )
+        print(
+            f"  z{zoom:<4} {'/'.join(row['source']):<8} {fmt_ms(lat['p50_ms']):>8}  {fmt_ms(row['p95_ms']):>8}"
+            f"  {fmt_ms(lat['p99_ms']):>8}  {fmt_bytes(row['bytes']['median']):>8}"
+            f" ({fmt_bytes(row['gzip_bytes']['median']):>8})"
+            f"  {row['features']['median']:>8,.0f}  {row['cases_in_view']['median']:>12,.0f}"
+            f"   {fmt_ms(row['in_process_p95_ms']):>14}   {mvt_text}  n={lat['n']}"
+        )
+    return rows
+
+
+def measure_list(client, args):
+    """The case list: the first page, a page 10,000 rows deep by cursor (keyset), and the same depth
+    by page number (COUNT + OFFSET, what the list did before)."""
+    from django.db import connection
+
+    from core.pagination import KeysetPages
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT created_at, id FROM disputes_case ORDER BY created_at DESC, id DESC OFFSET 9999 LIMIT 1")
+        at, pk = cursor.fetchone()
+
+    class Row:
+        created_at, pk_ = at, pk
+
+    row = Row()
+    row.pk = pk
+    cursor_value = KeysetPages().make_cursor(row)
+    paths = {
+        "first page (keyset)": "/api/cases/?page_size=100",
+        "10,000 rows deep (cursor)": f"/api/cases/?page_size=100&cursor={cursor_value}",
+        "10,000 rows deep (page=101)": "/api/cases/?page_size=100&page=101",
+    }
+    result = {}
+    print(f"\nGET /api/cases/ (100 rows a page), {args.cases:,} cases")
+    for label, path in paths.items():
+        client.get(path)
+        seconds = []
+        deadline = time.monotonic() + args.budget / 2
+        for _ in range(min(args.requests, 50)):
+            took, status, body, _ = client.get(path)
+            if status != 200:
+                raise SystemExit(f"{path}: HTTP {status}: {body[:300]!r}")
+            seconds.append(took)
+            if time.monotonic() > deadline and len(seconds) >= 5:
+                break
+        lat = latency(seconds)
+        result[label] = {**lat, "p95_ms": p95(seconds) * 1e3}
+        print(
+            f"  {label:<28} p50 {fmt_ms(lat['p50_ms']):>8}  p95 {fmt_ms(p95(seconds) * 1e3):>8}"
+            f"  p99 {fmt_ms(lat['p99_ms']):>8}  n={lat['n']}"
+        )
+    return result
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -459,12 +678,25 @@ def main():
     parser.add_argument("--budget", type=float, default=30, help="seconds per view before it stops early")
     parser.add_argument("--port", type=int, default=8301)
     parser.add_argument("--keep", action="store_true", help="keep the bench database for the next run")
+    parser.add_argument("--cases", type=int, default=0, help="PostGIS: this many cases for the case layer and list")
+    parser.add_argument("--only-cases", action="store_true", help="measure the case layer and list only")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
     started = time.monotonic()
 
     county, generation = prepare(args.db, args.cells, args.seed)
     from django.db import connection
+
+    if args.cases:
+        if args.db != "postgis":
+            raise SystemExit("--cases needs --db postgis (the cases are made by SQL)")
+        if holds_cases(args.cases):
+            print(f"reusing the generated cases ({args.cases:,})")
+        else:
+            print(f"generating {args.cases:,} cases and the map's squares …")
+            started_cases = time.perf_counter()
+            add_cases(args.cases, args.seed)
+            print(f"generated the cases in {time.perf_counter() - started_cases:.1f} s")
 
     from grid.models import GridCell, Member, Region
 
@@ -496,59 +728,67 @@ def main():
             f"\nGET /healthz (daphne round trip, a database connection, SELECT 1): p50 {fmt_ms(floor['p50_ms'])}"
             f"  p99 {fmt_ms(floor['p99_ms'])}  n={floor['n']}"
         )
-        print(f"\nGET /maps/cells.geojson?bbox=…&zoom=Z, one client, one daphne, up to {args.requests} views each")
-        for zoom in CELL_ZOOMS:
-            for screen in SCREENS:
-                label = f"{screen} z{zoom} ({SCREENS[screen][0]}x{SCREENS[screen][1]})"
-                boxes = random_boxes(args.requests + 3, zoom, screen, args.seed * 100 + zoom)
-                paths = [cells_path(box, zoom) for box in boxes]
-                row = run(client, paths, args.budget, check=cell_checker(expected, boxes[3:]))
-                cells[label] = row
-                show(label, row)
-                if row["problems"]:
-                    print(f"    WRONG ANSWERS: {len(row['problems'])}; first: {row['problems'][0]}")
-                if screen == "laptop" and zoom == 14:
-                    revalidation[label] = revalidate(client, row["etags"][:50], args.budget / 2)
-                    r = revalidation[label]
-                    print(
-                        f"  {'  same, If-None-Match':<22} {r['per_second']:>6.1f}/s  p50 {fmt_ms(r['p50_ms']):>8}"
-                        f"  p90 {fmt_ms(r['p90_ms']):>8}  p99 {fmt_ms(r['p99_ms']):>8}  → 304, no body  n={r['n']}"
-                    )
-        checked = sum(min(row["latency"]["n"], 50) for row in cells.values())
-        wrong = sum(len(row["problems"]) for row in cells.values())
-        print(f"  answers checked against the generator's geometry: {checked - wrong} of {checked} right")
+        case_rows, list_rows = {}, {}
+        if args.cases:
+            case_rows = measure_cases(client, user, args)
+            list_rows = measure_list(client, args)
+        if not args.only_cases:
+            print(f"\nGET /maps/cells.geojson?bbox=…&zoom=Z, one client, one daphne, up to {args.requests} views each")
+            for zoom in CELL_ZOOMS:
+                for screen in SCREENS:
+                    label = f"{screen} z{zoom} ({SCREENS[screen][0]}x{SCREENS[screen][1]})"
+                    boxes = random_boxes(args.requests + 3, zoom, screen, args.seed * 100 + zoom)
+                    paths = [cells_path(box, zoom) for box in boxes]
+                    row = run(client, paths, args.budget, check=cell_checker(expected, boxes[3:]))
+                    cells[label] = row
+                    show(label, row)
+                    if row["problems"]:
+                        print(f"    WRONG ANSWERS: {len(row['problems'])}; first: {row['problems'][0]}")
+                    if screen == "laptop" and zoom == 14:
+                        revalidation[label] = revalidate(client, row["etags"][:50], args.budget / 2)
+                        r = revalidation[label]
+                        print(
+                            f"  {'  same, If-None-Match':<22} {r['per_second']:>6.1f}/s  p50 {fmt_ms(r['p50_ms']):>8}"
+                            f"  p90 {fmt_ms(r['p90_ms']):>8}  p99 {fmt_ms(r['p99_ms']):>8}  → 304, no body  n={r['n']}"
+                        )
+            checked = sum(min(row["latency"]["n"], 50) for row in cells.values())
+            wrong = sum(len(row["problems"]) for row in cells.values())
+            print(f"  answers checked against the generator's geometry: {checked - wrong} of {checked} right")
 
-        print(f"\nGET /maps/regions.geojson?level=L&zoom=Z (whole county, no bbox), up to {args.requests} each")
-        anonymous = Client(args.port)
-        for level in ("village", "township"):
-            for zoom in REGION_ZOOMS:
-                label = f"{level} z{zoom}"
-                row = run(anonymous, [regions_path(level, zoom)] * (args.requests + 3), args.budget)
-                regions[label] = row
-                show(label, row)
-                print(f"  {'':<22} {row['vertices_per_feature']:,.1f} vertices a feature")
+            print(f"\nGET /maps/regions.geojson?level=L&zoom=Z (whole county, no bbox), up to {args.requests} each")
+            anonymous = Client(args.port)
+            for level in ("village", "township"):
+                for zoom in REGION_ZOOMS:
+                    label = f"{level} z{zoom}"
+                    row = run(anonymous, [regions_path(level, zoom)] * (args.requests + 3), args.budget)
+                    regions[label] = row
+                    show(label, row)
+                    print(f"  {'':<22} {row['vertices_per_feature']:,.1f} vertices a feature")
     finally:
         for server in servers:
             server.terminate()
         for server in servers:
             server.wait(timeout=10)
 
-    print("\nwhere a cells response's time goes, in this process (no HTTP), median ms of 5")
-    print(
-        "  view         cells   queries =    cells + members       draw  serialize    render     total"
-        "   cells SQL   members\n"
-        "                                    (ORM)   prefetch                                            raw  values()"
-    )
-    for zoom in CELL_ZOOMS:
-        for screen in SCREENS:
-            label = f"{screen} z{zoom}"
-            box = random_boxes(1, zoom, screen, args.seed * 100 + zoom)[0]
-            parts[label] = p = breakdown(user, box, zoom, repeat=5)
-            print(
-                f"  {label:<11} {p['features']:>6,}  {p['queries']:>8,.1f} = {p['cells_orm']:>8,.1f}"
-                f" + {p['members_prefetch']:>8,.1f}  {p['draw']:>8,.1f}  {p['serialize']:>9,.1f}"
-                f"  {p['render']:>8,.1f}  {p['total']:>8,.1f}   {p['cells_sql']:>9,.1f}  {p['members_values']:>8,.1f}"
-            )
+    if not args.only_cases:
+        print("\nwhere a cells response's time goes, in this process (no HTTP), median ms of 5")
+        print(
+            "  view         cells   queries =    cells + members       draw  serialize    render     total"
+            "   cells SQL   members\n"
+            "                                    (ORM)   prefetch                                 "
+            "           raw  values()"
+        )
+        for zoom in CELL_ZOOMS:
+            for screen in SCREENS:
+                label = f"{screen} z{zoom}"
+                box = random_boxes(1, zoom, screen, args.seed * 100 + zoom)[0]
+                parts[label] = p = breakdown(user, box, zoom, repeat=5)
+                print(
+                    f"  {label:<11} {p['features']:>6,}  {p['queries']:>8,.1f} = {p['cells_orm']:>8,.1f}"
+                    f" + {p['members_prefetch']:>8,.1f}  {p['draw']:>8,.1f}  {p['serialize']:>9,.1f}"
+                    f"  {p['render']:>8,.1f}  {p['total']:>8,.1f}   {p['cells_sql']:>9,.1f}"
+                    f"  {p['members_values']:>8,.1f}"
+                )
 
     facts["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nload average at end: {facts['load average at end']}; run took {time.monotonic() - started:.0f} s")
@@ -570,6 +810,7 @@ def main():
                 "revalidation": revalidation,
                 "regions": regions,
                 "breakdown": parts,
+                "cases": {"generated": args.cases, "layer": case_rows, "list": list_rows},
             },
             ensure_ascii=False,
             indent=2,

@@ -1,6 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework_gis.filters import InBBoxFilter
 
+from core.params import BBOX_SCHEMA
+
 from . import layers, params
 
 
@@ -24,5 +26,6 @@ class BoxFilter(InBBoxFilter):
     def get_schema_operation_parameters(self, view):
         [parameter] = super().get_schema_operation_parameters(view)
         parameter["description"] = str(_("Only features whose bounding box meets minlon,minlat,maxlon,maxlat (WGS 84)"))
-        parameter["schema"]["example"] = [114.0, 41.0, 115.0, 42.0]
+        # One comma-separated value, as it is read (drf-gis says an array, i.e. bbox=…&bbox=…).
+        parameter["schema"] = {key: value for key, value in BBOX_SCHEMA.items() if key != "description"}
         return [parameter]

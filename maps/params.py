@@ -1,12 +1,13 @@
 """The query parameters of the map layers, checked. A bad one is a 400 in the API's one error
-shape ({"code", "message", "fields"}), with a code naming the parameter."""
+shape ({"code", "message", "fields"}), with a code naming the parameter; given empty
+(`?level=`) is malformed, not absent (core.params' one rule)."""
 
 import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from core.params import BBoxField, InvalidParameter
+from core.params import BBoxField, InvalidParameter, blank_message, given_blank
 from grid import codes
 from grid.models import Region, RegionLevel
 
@@ -17,7 +18,13 @@ TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
 
 
+def refuse_blank(params, name):
+    if given_blank(params, name):
+        raise InvalidParameter(name, blank_message(name))
+
+
 def level(params, default=RegionLevel.TOWNSHIP):
+    refuse_blank(params, "level")
     value = params.get("level") or default
     if value not in RegionLevel.values:
         raise InvalidParameter("level", _("Unknown level “%(level)s”.") % {"level": value})
@@ -25,6 +32,7 @@ def level(params, default=RegionLevel.TOWNSHIP):
 
 
 def zoom(params):
+    refuse_blank(params, "zoom")
     value = (params.get("zoom") or "").strip()
     if not value:
         return DEFAULT_ZOOM
@@ -39,6 +47,7 @@ def zoom(params):
 
 def bbox(params, name="bbox"):
     """A Polygon in WGS 84, or None when the parameter is absent."""
+    refuse_blank(params, name)
     try:
         box = BBoxField(required=False).clean(params.get(name))
     except ValidationError as error:
@@ -50,6 +59,7 @@ def bbox(params, name="bbox"):
 
 def region(params, name):
     """The Region named by a 6-, 9- or 12-digit code, or None when the parameter is absent."""
+    refuse_blank(params, name)
     value = (params.get(name) or "").strip()
     if not value:
         return None
@@ -64,6 +74,7 @@ def region(params, name):
 
 
 def flag(params, name):
+    refuse_blank(params, name)
     value = (params.get(name) or "").strip().lower()
     if value in TRUE:
         return True

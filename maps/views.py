@@ -12,10 +12,12 @@ import re
 
 from django.conf import settings
 from django.db.models import F
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers, set_response_etag
 from django.utils.text import compress_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
@@ -25,24 +27,35 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.authentication import PhoneTokenAuthentication
+from core.api_errors import ErrorSerializer
 from core.errors import InvalidInput
+from core.params import InvalidParameter
+from disputes.api.filters import CaseFilter
+from disputes.api.serializers import CaseGeoSerializer
+from disputes.models import Case
 from grid.models import GridCell, Region, RegionLevel
 
-from . import layers, params
+from . import casemap, layers, params
 from .filters import BoxFilter
 from .serializers import CellFeatureSerializer, RegionFeatureSerializer
 
 ZOOM = OpenApiParameter(
-    "zoom", int, description=_("map zoom, 0–22: picks the simplification and the precision (default 14)")
+    "zoom",
+    {"type": "integer", "minimum": layers.MIN_ZOOM, "maximum": layers.MAX_ZOOM},
+    description=_("map zoom, 0–22: picks the simplification and the precision (default 14)"),
 )
-ERROR = {
-    "type": "object",
-    "properties": {
-        "code": {"type": "string"},
-        "message": {"type": "string"},
-        "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
-    },
-}
+ERROR = ErrorSerializer  # the API's one error shape, the shared `Error` component
+# Both layers answer with an ETag and honour If-None-Match (Layer.finalize_response).
+CONDITIONAL = [
+    OpenApiParameter(
+        "If-None-Match",
+        str,
+        OpenApiParameter.HEADER,
+        description=_("the ETag of the layer you hold: 304 without a body while it is current"),
+    ),
+    OpenApiParameter("ETag", str, OpenApiParameter.HEADER, response=[200, 304], description=_("the layer's version")),
+]
+NOT_MODIFIED = OpenApiResponse(description=_("not modified: the ETag sent as If-None-Match is current"))
 DEFAULT_MAX_CELLS = 5000
 # Bodies this short are not worth compressing (as GZipMiddleware).
 MIN_GZIP_BYTES = 200
@@ -110,8 +123,13 @@ class Layer(generics.ListAPIView):
         OpenApiParameter("level", str, enum=RegionLevel.values, description=_("default: township")),
         OpenApiParameter("within", str, description=_("only regions inside the region with this code")),
         ZOOM,
+        *CONDITIONAL,
     ],
-    responses={200: RegionFeatureSerializer(many=True), 400: OpenApiResponse(ERROR, description=_("invalid input"))},
+    responses={
+        200: RegionFeatureSerializer(many=True),
+        304: NOT_MODIFIED,
+        400: OpenApiResponse(ERROR, description=_("invalid input")),
+    },
 )
 class RegionLayer(Layer):
     authentication_classes = []
@@ -135,9 +153,11 @@ class RegionLayer(Layer):
         OpenApiParameter("region", str, description=_("only cells inside the region with this code")),
         OpenApiParameter("mine", OpenApiTypes.BOOL, description=_("1: only the cells you are assigned to")),
         ZOOM,
+        *CONDITIONAL,
     ],
     responses={
         200: CellFeatureSerializer(many=True),
+        304: NOT_MODIFIED,
         400: OpenApiResponse(
             ERROR, description=_("invalid input, or too_many_cells: the view holds more cells than one response may")
         ),
@@ -177,3 +197,81 @@ class CellLayer(Layer):
             raise TooManyCells(limit)
         layers.attach_people(rows, queryset)
         return rows
+
+
+CASE_MAP = {
+    "type": "object",
+    "required": ["type", "source", "zoom", "count", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "source": {
+            "type": "string",
+            "enum": ["summary", "cases", "points"],
+            "description": "summary: clusters from the per-square counts; cases: clusters grouped from the "
+            "matching cases; points: one feature per case",
+        },
+        "zoom": {"type": "integer"},
+        "count": {"type": "integer", "description": "the cases the features stand for"},
+        "features": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "description": "a cluster (properties.cluster true, properties.count) or a case as in "
+                "/api/cases/geojson/",
+            },
+        },
+    },
+}
+
+
+@extend_schema(
+    summary=_("Cases in view at a zoom: clusters with exact counts, single cases at street zoom"),
+    parameters=[ZOOM, *CONDITIONAL[:1]],
+    responses={
+        200: OpenApiResponse(CASE_MAP, description=_("a FeatureCollection of clusters or of cases")),
+        304: NOT_MODIFIED,
+        400: OpenApiResponse(ERROR, description=_("invalid input")),
+        401: OpenApiResponse(ERROR, description=_("not authenticated")),
+    },
+)
+class CaseLayer(Layer):
+    """The mediator's case layer by view: maps/casemap.py decides how each view is answered."""
+
+    authentication_classes = [PhoneTokenAuthentication, SessionAuthentication]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CaseFilter
+    cache_control = {"private": True, "no_cache": True}  # cases change: revalidate (304) every time
+    vary = ("Authorization", "Cookie")
+
+    def get_queryset(self):
+        return Case.objects.visible_to(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        query = request.query_params
+        box = params.bbox(query)
+        if box is None:
+            raise InvalidParameter("bbox", gettext("Give the view as bbox=minlon,minlat,maxlon,maxlat."))
+        zoom = params.zoom(query)
+        cases = self.filter_queryset(self.get_queryset())  # checks every filter, and the box
+        if zoom >= casemap.POINTS_FROM_ZOOM:
+            rows = list(cases.select_related("category").order_by("-created_at", "-pk")[: casemap.MAX_POINTS + 1])
+            if len(rows) <= casemap.MAX_POINTS:
+                context = {**self.get_serializer_context(), "now": timezone.now()}
+                features = CaseGeoSerializer(rows, many=True, context=context).data["features"]
+                return Response(self.collection("points", zoom, len(rows), features))
+        summary = casemap.summary_can_answer(query, request.user, zoom)
+        if summary is not None:
+            level, prefixes = summary
+            found = casemap.clusters_from_summary(
+                level, prefixes, box, zoom, states=query.getlist("state"), grades=query.getlist("grade")
+            )
+            source = "summary"
+        else:
+            found = casemap.clusters_from_cases(cases, zoom)
+            source = "cases"
+        features = [casemap.cluster_feature(*row) for row in found]
+        return Response(self.collection(source, zoom, sum(row[2] for row in found), features))
+
+    @staticmethod
+    def collection(source, zoom, count, features):
+        return {"type": "FeatureCollection", "source": source, "zoom": zoom, "count": count, "features": features}

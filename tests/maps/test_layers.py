@@ -87,10 +87,11 @@ def test_the_schema_describes_the_layers_without_warnings():
     validate_schema(schema)
     assert not GENERATOR_STATS, (GENERATOR_STATS._warn_cache, GENERATOR_STATS._error_cache)
     cells = schema["paths"]["/maps/cells.geojson"]["get"]
-    assert {p["name"] for p in cells["parameters"]} == {"bbox", "zoom", "region", "mine"}
+    assert {p["name"] for p in cells["parameters"]} == {"bbox", "zoom", "region", "mine", "If-None-Match"}
     regions = schema["paths"]["/maps/regions.geojson"]["get"]
-    assert {p["name"] for p in regions["parameters"]} == {"bbox", "zoom", "level", "within"}
-    assert set(regions["responses"]) == {"200", "400"} and set(cells["responses"]) == {"200", "400", "401"}
+    assert {p["name"] for p in regions["parameters"]} == {"bbox", "zoom", "level", "within", "If-None-Match"}
+    assert set(regions["responses"]) == {"200", "304", "400"}
+    assert set(cells["responses"]) == {"200", "304", "400", "401", "403"}
 
 
 def test_the_whole_api_schema_still_generates(world, admin_client):

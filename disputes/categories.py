@@ -5,6 +5,8 @@ default grades and time limits in the admin. Codes: 2 digits for a major categor
 4 for a middle one, 6 for a minor one. Disputes use 10–49, incidents 50–99.
 """
 
+import functools
+
 D, I = "dispute", "incident"  # noqa: E741
 G, Y, O, R = "green", "yellow", "orange", "red"  # noqa: E741
 
@@ -191,7 +193,41 @@ TREE = [
             ("5501", "群体性上访苗头", []),
         ],
     ),
+    ("99", "其他事件", I, G, {"handle": (5, WD)}, []),
 ]
+
+# The catch-alls a picker offers when a search finds nothing: one per kind, never "no match".
+OTHER = {D: "49", I: "99"}
+
+# The everyday words people say for a category (an administrator edits them in the admin). A search
+# finds a category by its name, these words, and the pinyin and initials of both.
+KEYWORDS = {
+    "1001": "离婚 彩礼 夫妻 吵架",
+    "1002": "赡养 老人 养老 抚养 孩子 遗产 分家",
+    "1101": "通行 过道 堵路 排水 挡光",
+    "1102": "吵架 打架 骂人 噪音 吵闹 扰民",
+    "1201": "宅基地 院墙 界址 占地",
+    "1202": "房子 租房 盖房 建房",
+    "1301": "承包地 地界 流转 租地",
+    "17": "欠钱 借钱 还钱 合同",
+    "1702": "欠钱 借钱 还钱 欠款",
+    "16": "工资 欠薪 讨薪 拖欠工资 工钱",
+    "180201": "牛羊 牲口 吃庄稼 踩庄稼",
+    "20": "车祸 撞车 交通事故",
+    "21": "物业费 小区 物业",
+    "23": "污染 臭味 排污 烟尘",
+    "5002": "危房 裂缝 房子塌",
+    "5003": "路口 交通 红绿灯",
+    "5101": "偷盗 小偷 打架 治安",
+    "5201": "垃圾 脏乱 乱堆",
+    "5202": "污水 脏水 臭水 下水道",
+    "5301": "停水 停电 漏水 水管 电线 断电",
+    "5302": "路灯 坑洼 井盖 破路 桥 道路",
+    "5303": "低保 困难 救助",
+    "5401": "着火 火灾 电线老化",
+    "5402": "消防通道 堵车 占道",
+    "5501": "上访 聚集 群访",
+}
 
 
 def rows():
@@ -204,6 +240,24 @@ def rows():
                 yield minor_code, minor_name, kind, grade, middle_code, 3, {}
 
 
+@functools.lru_cache(maxsize=4096)
+def search_terms(name, keywords=""):
+    """What a search matches a category by: its name and words, their full pinyin and initials.
+
+    "lljf" finds 邻里纠纷, "linli" too, and "路灯" finds 道路设施损坏 through its words. One string,
+    lower case, computed here once and sent with the tree, so every face searches alike offline.
+    """
+    from pypinyin import Style, lazy_pinyin
+
+    words = [name, *keywords.split()]
+    terms = []
+    for word in words:
+        terms.append(word.lower())
+        terms.append("".join(lazy_pinyin(word)).lower())
+        terms.append("".join(lazy_pinyin(word, style=Style.FIRST_LETTER)).lower())
+    return " ".join(dict.fromkeys(term for term in terms if term))
+
+
 def load(Category, StageLimit):  # noqa: N803 (historical models in migrations)
     """Create the categories that do not exist yet; never overwrite an administrator's edits."""
     created = 0
@@ -212,7 +266,12 @@ def load(Category, StageLimit):  # noqa: N803 (historical models in migrations)
         if code in by_code:
             continue
         category = Category.objects.create(
-            code=code, name=name, kind=kind, default_grade=grade, parent=by_code.get(parent), level=level
+            code=code,
+            name=name,
+            kind=kind,
+            default_grade=grade,
+            parent=by_code.get(parent),
+            level=level,
         )
         by_code[code] = category
         StageLimit.objects.bulk_create(
@@ -223,3 +282,47 @@ def load(Category, StageLimit):  # noqa: N803 (historical models in migrations)
         )
         created += 1
     return created
+
+
+def add_keywords(Category):  # noqa: N803 (historical models in migrations)
+    """Give the standard categories their everyday words, where an administrator has written none."""
+    for code, words in KEYWORDS.items():
+        Category.objects.filter(code=code, keywords="").update(keywords=words)
+
+
+def active_tree():
+    """The active categories as nested nodes, for the pickers of every face (with their search terms).
+
+    Built once per process from the reference cache's categories and kept with them: a change of any
+    category (a new word in the admin) moves the cache's token on commit, and the tree is built anew.
+    """
+    from .reference import categories
+
+    data = categories.get()
+    tree = data.get("tree")
+    if tree is None:
+        tree = data["tree"] = _tree(data["by_pk"].values())
+    return tree
+
+
+def _tree(rows):
+    nodes = {}
+    roots = []
+    others = set(OTHER.values())
+    for category in sorted((row for row in rows if row.active), key=lambda row: (row.level, row.code)):
+        node = {
+            "code": category.code,
+            "name": category.name,
+            "level": category.level,
+            "kind": category.kind,
+            "default_grade": category.default_grade,
+            "terms": search_terms(category.name, category.keywords),
+            "other": category.code in others,
+            "children": [],
+        }
+        nodes[category.pk] = node
+        if category.parent_id is None:
+            roots.append(node)
+        elif category.parent_id in nodes:  # under an inactive parent, a category is hidden too
+            nodes[category.parent_id]["children"].append(node)
+    return roots

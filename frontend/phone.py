@@ -20,7 +20,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.vary import vary_on_cookie
 from leaflet import app_settings as leaflet_settings
 
-from disputes import lifecycle
+from disputes import lifecycle, timeline
 from disputes.models import CaseState, PartyRole
 from disputes.workflow.catalogue import CATALOGUE
 
@@ -65,8 +65,13 @@ def _strings():
         "caseState": {value: str(label) for value, label in CaseState.choices},
         "saved": _("Saved on this phone. It is sent as soon as there is signal."),
         "receipt": _("Case %(number)s · look-up code %(code)s"),
+        "receipt_duplicates": _("%(count)s open matters nearby may be the same; the centre will decide"),
         "photosProgress": _("Photos: %(sent)s of %(total)s uploaded"),
         "photoRefused": _("A photo was refused: %(message)s"),
+        "photoUpload": _("Upload of photo %(number)s"),
+        "photoSending": _("Photo %(number)s: %(percent)s sent"),
+        "photoUploaded": _("Photo %(number)s: uploaded"),
+        "photoNotUploaded": _("Photo %(number)s: not uploaded"),
         "nextTry": _("Next try at %(time)s"),
         "noSignal": _("No signal."),
         "serverTrouble": _("The server could not take it just now (%(status)s); trying again."),
@@ -102,6 +107,7 @@ def _strings():
         "fix": _("Please correct the marked fields."),
         "allOf": _("All of “%(name)s”"),
         "noMatch": _("No category matches."),
+        "noMatchOther": _("Nothing matches these words; if none below fits, choose “other”."),
         "chooseCategory": _("Choose a category"),
         "noCategories": _("The categories have not been loaded yet: open the app once with signal."),
         "noReports": _("No reports yet."),
@@ -122,6 +128,45 @@ def _strings():
         "party": _("Party %(number)s"),
         "removeParty": _("Remove party %(number)s"),
         "updated": _("Updated %(time)s"),
+        "urgency": {
+            "breached": _("Past the deadline"),
+            "warning": _("Near the deadline"),
+        },
+        "asks": _("For you: %(acts)s"),
+        "details": _("Details"),
+        "loading": _("Loading…"),
+        "loadFailed": _("The case could not be loaded: %(message)s"),
+        "caseTitle": _("Case %(number)s"),
+        "sheet": {
+            "state": _("State"),
+            "due": _("Deadline"),
+            "noDue": _("No deadline now"),
+            "place": _("Where"),
+            "unit": _("Handled by"),
+            "reported": _("Reported"),
+            "photos": _("Photos"),
+            "noPhotos": _("No photos."),
+            "photo": _("Photo %(number)s"),
+            "timeline": _("Timeline"),
+            "goVerify": _("Verify it under “Tasks”"),
+        },
+        "figures": {
+            "reports": _("Reports made"),
+            "on_spot_reports": _("Settled on the spot"),
+            "verifications": _("Verifications"),
+            "verified_on_time": _("Verified on time"),
+            "active_days": _("Days with activity"),
+        },
+        "figuresOf": _("My work in %(month)s"),
+        "meOffline": _("Your figures need signal; shown as last seen."),
+        "noCells": _("No grid cell."),
+        "notify": {
+            "on": _("You will be told when a matter nears or passes its deadline."),
+            "denied": _("Notifications are blocked for this app in the browser's settings."),
+            "unsupported": _("This browser cannot show notifications."),
+            "breached": _("Past the deadline: %(number)s"),
+            "warning": _("Near the deadline: %(number)s"),
+        },
     }
 
 
@@ -140,7 +185,11 @@ def _config(request):
             "reports": reverse("api:report-list"),
             "cases": reverse("api:case-list"),
             "photos": reverse("api:photos"),
+            # Photos go resumably, in chunks (the tus protocol: uploads/).
+            "uploads": reverse("uploads:uploads"),
             "categories": reverse("api:categories"),
+            "work": reverse("api:work"),
+            "me": reverse("assessment_api:me"),
         },
         # The cells layer belongs to maps/; until its URL exists the app asks the agreed address.
         "cells": _url("maps:cells", "/maps/cells.geojson") + "?mine=1",
@@ -155,6 +204,10 @@ def _config(request):
         # The state sets (disputes/lifecycle.py) and the phone's one act, verification, from the catalogue.
         "lifecycle": lifecycle.js_config(),
         "verify": {"url": act_path(VERIFY), "states": sorted(VERIFY.states)},
+        # What each act and each step of a timeline is called (the catalogue; disputes/timeline.py).
+        "acts": {name: str(entry.title) for name, entry in CATALOGUE.items()},
+        "timeline": {action: str(label) for action, label in timeline.LABELS.items()},
+        "version": _offline_version(),
         "photoMaxBytes": int(getattr(settings, "PHOTO_MAX_BYTES", 10 * 1024 * 1024)),
         "poorFixMetres": 50,
     }

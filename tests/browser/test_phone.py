@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import random
+import re
 import urllib.error
 import urllib.request
 
@@ -402,15 +403,23 @@ def test_a_dispute_carries_its_parties(new_context, server, token, cell_point):
     page.click("#party-add")
     page.locator("#party-list li").nth(0).locator("[data-field=name]").fill("张三")
     page.locator("#party-list li").nth(0).locator("[data-field=phone]").fill("13800000001")
+    page.locator("#party-list li").nth(0).locator("[data-field=id_number]").fill("11010519491231002x")
+    page.locator("#party-list li").nth(0).locator("[data-field=address]").fill("长顺镇东街12号")
     page.click("#party-add")
-    page.locator("#party-list li").nth(1).locator("[data-field=name]").fill("李四")
-    page.locator("#party-list li").nth(1).locator("[data-field=role]").select_option("respondent")
+    second = page.locator("#party-list li").nth(1)
+    second.locator("[data-field=name]").fill("李四")
+    # The second party is the other side unless the gridworker says otherwise.
+    expect(second.locator("[data-field=role]")).to_have_value("respondent")
+    expect(page.locator("#party-list li").nth(0).locator("[data-field=role]")).to_have_value("applicant")
     save(page)
     report_id = newest_card(page).get_attribute("data-id")
     expect(card(page, report_id)).to_have_attribute("data-state", "sent", timeout=20_000)
     (stored,) = server_reports(server, token, report_id)
     case = server.get_json(f"/api/cases/{stored['case']['id']}/", token)
     assert [(p["name"], p["role"]) for p in case["parties"]] == [("张三", "applicant"), ("李四", "respondent")]
+    # What the agreement needs later is on the case, not blank (masked for this gridworker, no handler).
+    first = case["parties"][0]
+    assert first["address"] == "长顺镇东街12号" and first["id_number"] == "110***********002X"
 
     # The category used comes first next time.
     page.click("#tabs [data-view=report]")
@@ -465,6 +474,47 @@ def test_a_resolved_case_in_my_grid_is_verified_from_the_phone(new_context, serv
     expect(page.locator("#task-list li", has_text=not_done["number"])).to_have_count(0, timeout=15_000)
     assert server.get_json(f"/api/cases/{not_done['id']}/", token)["state"] == "in_progress"
     expect(page.locator("#open-list li", has_text=not_done["number"])).to_be_visible()
+
+
+def test_my_work_comes_most_urgent_first_and_a_card_opens_the_case(new_context, server, token, cell_point):
+    late = settled_by_a_volunteer(server, cell_point, "志愿者说井盖已盖好")
+    settled_by_a_volunteer(server, cell_point, "志愿者说垃圾已清运")
+    server.manage(
+        "shell",
+        "-c",
+        "import datetime; from django.utils import timezone; from disputes.models import Case;"
+        f" Case.objects.filter(pk={late['id']}).update(due_at=timezone.now() - datetime.timedelta(hours=2))",
+    )
+    page = phone(new_context, cell_point).new_page()
+    sign_in(page)
+    page.click("#tabs [data-view=tasks]")
+    first = page.locator("#task-list > li").first
+    expect(first).to_contain_text(late["number"], timeout=15_000)
+    expect(first).to_have_attribute("data-urgency", "breached")
+    expect(first.locator("[data-slot=urgency]")).to_have_text("已超期")
+
+    # The card opens the case: what it is, where it stands, its history.
+    first.locator("[data-action=open]").click()
+    dialog = page.locator("#case-dialog")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#case-dialog-title")).to_contain_text(late["number"])
+    expect(dialog).to_contain_text("志愿者说井盖已盖好")
+    expect(dialog.locator(".timeline li[data-action=report_received]")).to_have_count(1)
+    expect(dialog.locator(".asks")).to_contain_text("核查")
+    assert check_accessibility(page) == []
+    screenshot(page, "phone-case")
+    page.click("#case-close")
+    expect(dialog).to_be_hidden()
+
+    # 我的: my cells, my unit, this month's figures, and the phone's own state.
+    page.click("#tabs [data-view=me]")
+    expect(page.locator("#me-cells li").first).to_contain_text(cell_point["code"], timeout=10_000)
+    expect(page.locator("#me-units li").first).to_contain_text("网格员")
+    expect(page.locator("#me-figures dd[data-figure=reports]")).to_have_text(re.compile(r"^\d+$"))
+    expect(page.locator("#me-version")).not_to_be_empty()
+    expect(page.locator("#me-queue")).to_have_text("0")
+    assert check_accessibility(page) == []
+    screenshot(page, "phone-me")
 
 
 # --- the grid, screenshots, accessibility, language ---------------------------------------------

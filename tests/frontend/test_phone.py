@@ -38,7 +38,10 @@ def test_the_page_is_a_chinese_shell_without_personal_data(client):
         "reports": "/api/reports/",
         "cases": "/api/cases/",
         "photos": "/api/photos/",
+        "uploads": "/api/uploads/",
         "categories": "/api/categories/",
+        "work": "/api/work/",
+        "me": "/api/me/",
     }
     assert config["cells"] == "/maps/cells.geojson?mine=1"
     assert config["serviceWorker"] == "/phone/sw.js" and config["scope"] == "/phone/"

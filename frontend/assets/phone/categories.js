@@ -7,6 +7,7 @@
 import * as store from "./db.js";
 import { request } from "./api.js";
 import { config, t } from "./text.js";
+import { index, search } from "../common/categories.js";
 
 const HALF_LIFE_MS = 14 * 24 * 3600 * 1000;
 const RECENT_COUNT = 6;
@@ -23,17 +24,7 @@ export async function refreshTree(token) {
 }
 
 /** {code: {code, name, kind, path: [ancestor names], children}} for a tree. */
-export function index(tree) {
-  const byCode = new Map();
-  const walk = (nodes, path) => {
-    (nodes || []).forEach((node) => {
-      byCode.set(node.code, { ...node, path });
-      walk(node.children, [...path, node.name]);
-    });
-  };
-  walk(tree, []);
-  return byCode;
-}
+export { index };
 
 const decayed = (entry, now) => entry.score * 0.5 ** ((now - entry.at) / HALF_LIFE_MS);
 
@@ -83,6 +74,8 @@ export class CategoryPicker {
   setTree(tree) {
     this.tree = tree || [];
     this.byCode = index(this.tree);
+    // The tree may arrive while the picker is open (the first sign-in, a refresh): show it.
+    if (this.dialog.open || this.dialog.hasAttribute("open")) this.render();
   }
 
   open() {
@@ -147,10 +140,14 @@ export class CategoryPicker {
     if (query) {
       this.back.hidden = true;
       this.where.textContent = "";
-      nodes = Array.from(this.byCode.values())
-        .filter((node) => node.name.toLowerCase().includes(query) || node.code.startsWith(query))
-        .slice(0, 50);
-      nodes.forEach((node) => this.list.append(this.option(node, node.name, false)));
+      const found = search(this.byCode, query);
+      if (found.fallback) {
+        const note = document.createElement("li");
+        note.className = "empty";
+        note.textContent = t("noMatchOther");
+        this.list.append(note);
+      }
+      found.nodes.forEach((node) => this.list.append(this.option(node, node.name, false)));
     } else {
       const parent = this.stack.length ? this.byCode.get(this.stack[this.stack.length - 1]) : null;
       this.back.hidden = !parent;

@@ -9,14 +9,16 @@ import { ApiError, describe } from "../common/api.js";
 import { createEventStream } from "../common/events.js";
 import * as store from "./db.js";
 import { list, request } from "./api.js";
+import { CaseSheet } from "./casesheet.js";
 import { cachedTree, refreshTree } from "./categories.js";
 import { GridView } from "./grid.js";
-import { renderOutbox, renderServerReports, renderTasks } from "./lists.js";
+import { renderOutbox, renderServerReports, renderTasks, showProgress } from "./lists.js";
 import { cachedCells, cellCodes, refreshCells } from "./maps.js";
 import { Outbox, SENT } from "./outbox.js";
 import { ReportForm } from "./report.js";
 import { authLossReason, pendingCount, signInNotice } from "./session.js";
-import { config, formatTime, t } from "./text.js";
+import { config, formatNumber, formatTime, strings, t } from "./text.js";
+import { sendPhoto } from "./upload.js";
 
 const $ = (id) => document.getElementById(id);
 const VIEWS = ["report", "queue", "tasks", "grid", "me"];
@@ -32,9 +34,29 @@ const state = {
   sentSeen: new Set(),
 };
 
-const outbox = new Outbox({ auth: () => state.auth, onAuthLost: (error) => authLost(error), request, urls: config.api });
+// Photos go resumably (tus, phone/upload.js), in the page's language like every other request.
+const resumable = ({ photo, stored, auth, onUrl, onProgress, onChunk }) =>
+  sendPhoto({
+    blob: stored.blob,
+    sha256: photo.sha256,
+    endpoint: new URL(config.api.uploads, window.location.href).href,
+    uploadUrl: photo.uploadUrl,
+    token: auth.token,
+    language: config.language || "zh-hans",
+    onUrl,
+    onProgress,
+    onChunk,
+  });
+const outbox = new Outbox({
+  auth: () => state.auth,
+  onAuthLost: (error) => authLost(error),
+  request,
+  urls: config.api,
+  sendPhoto: resumable,
+});
 let form = null;
 let grid = null;
+let sheet = null;
 
 // --- status line ------------------------------------------------------------------------------
 
@@ -83,6 +105,7 @@ function show(view) {
   if (view === "report") form.activate();
   if (view === "grid") grid.activate();
   if (view === "queue" || view === "tasks") refreshServer();
+  if (view === "me") refreshMe();
   if (`#${view}` !== window.location.hash) history.replaceState(null, "", `#${view}`);
   window.scrollTo(0, 0);
 }
@@ -144,6 +167,7 @@ async function signOut() {
   await store.deleteValue("auth");
   await store.deleteValue(`cells:${user}`);
   await store.deleteValue(`lists:${user}`);
+  await store.deleteValue(`me:${user}`);
   state.cells = null;
   state.server = { reports: [], tasks: [], open: [], at: null };
   $("signin-username").value = user;
@@ -198,18 +222,14 @@ async function refreshServer() {
   if (!auth || navigator.onLine === false) return;
   try {
     const cases = config.api.cases;
-    const [reports, tasks, open] = await Promise.all([
+    const [reports, work, open] = await Promise.all([
       list(`${config.api.reports}?mine=1&page_size=50`, auth.token, 50),
-      list(`${cases}?${states(config.verify.states)}&page_size=100`, auth.token, 100),
+      request(config.api.work, { token: auth.token }).then(({ data }) => data),
       list(`${cases}?${states(config.lifecycle.in_hand)}&page_size=100`, auth.token, 100),
     ]);
     if (state.auth !== auth) return;
-    state.server = {
-      reports,
-      tasks: await verifiable(inMyGrid(tasks), auth),
-      open: inMyGrid(open),
-      at: new Date().toISOString(),
-    };
+    state.server = { reports, tasks: work, open: inMyGrid(open), at: new Date().toISOString() };
+    notifyUrgent(work, auth);
     await store.setValue(`lists:${auth.username}`, state.server);
     await renderAll();
   } catch (error) {
@@ -223,15 +243,114 @@ function states(names) {
   return names.map((name) => `state=${encodeURIComponent(name)}`).join("&");
 }
 
-/** The resolved cases this user may verify: not those they resolved themselves (e.g. settled on the spot). */
-async function verifiable(cases, auth) {
-  const checked = await Promise.all(
-    cases.slice(0, 30).map(async (item) => {
-      const { data } = await request(`${config.api.cases}${item.id}/`, { token: auth.token });
-      return (data.allowed_actions || []).includes("verify") ? { ...item, version: data.version } : null;
-    }),
-  );
-  return checked.filter(Boolean);
+// --- 待办: telling the user ----------------------------------------------------------------------
+
+/** A browser notification for each matter that has newly become urgent (once per case and level). */
+function notifyUrgent(work, auth) {
+  if (!("Notification" in window) || Notification.permission !== "granted") return;
+  const key = `gridgov:phone:notified:${auth.username}`;
+  let told = {};
+  try {
+    told = JSON.parse(localStorage.getItem(key) || "{}");
+  } catch {
+    told = {};
+  }
+  const now = {};
+  work.forEach(({ case: item, urgency }) => {
+    if (urgency !== "breached" && urgency !== "warning") return;
+    const mark = `${item.id}:${urgency}`;
+    now[mark] = true;
+    if (told[mark]) return;
+    const title = t(`notify.${urgency}`, { number: item.number });
+    const options = { body: [item.category && item.category.name, item.description].filter(Boolean).join(" · "), tag: mark };
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.ready.then((registration) => registration.showNotification(title, options)).catch(() => undefined);
+    } else {
+      try {
+        new Notification(title, options);
+      } catch {
+        // Some phones allow notifications only through the service worker.
+      }
+    }
+  });
+  localStorage.setItem(key, JSON.stringify(now));
+}
+
+function showNotifyState() {
+  const button = $("notify-enable");
+  const status = $("notify-status");
+  if (!("Notification" in window)) {
+    button.hidden = true;
+    status.textContent = t("notify.unsupported");
+    return;
+  }
+  button.hidden = Notification.permission !== "default";
+  status.textContent = Notification.permission === "granted" ? t("notify.on") : Notification.permission === "denied" ? t("notify.denied") : "";
+}
+
+async function enableNotifications() {
+  if (!("Notification" in window)) return;
+  await Notification.requestPermission();
+  showNotifyState();
+  if (Notification.permission === "granted") scheduleRefresh();
+}
+
+// --- 我的 -------------------------------------------------------------------------------------
+
+function renderMe(me) {
+  const cells = $("me-cells");
+  cells.replaceChildren();
+  (me.cells || []).forEach((cell) => {
+    const item = document.createElement("li");
+    item.textContent = `${cell.name} (${cell.code})`;
+    cells.append(item);
+  });
+  if (!(me.cells || []).length) {
+    const item = document.createElement("li");
+    item.textContent = t("noCells");
+    cells.append(item);
+  }
+  const units = $("me-units");
+  units.replaceChildren();
+  (me.units || []).forEach((unit) => {
+    const item = document.createElement("li");
+    item.textContent = `${unit.name} · ${unit.role_display}`;
+    units.append(item);
+  });
+  $("me-figures-title").textContent = t("figuresOf", { month: me.month });
+  const figures = $("me-figures");
+  figures.replaceChildren();
+  Object.keys(strings.figures || {}).forEach((key) => {
+    const term = document.createElement("dt");
+    term.textContent = t(`figures.${key}`);
+    const value = document.createElement("dd");
+    value.textContent = formatNumber((me.figures || {})[key] || 0);
+    value.dataset.figure = key;
+    figures.append(term, value);
+  });
+}
+
+async function refreshMe() {
+  const auth = state.auth;
+  if (!auth) return;
+  showNotifyState();
+  const cached = await store.getValue(`me:${auth.username}`);
+  if (cached) renderMe(cached);
+  if (navigator.onLine === false) {
+    $("me-status").textContent = t("meOffline");
+    return;
+  }
+  try {
+    const { data } = await request(config.api.me, { token: auth.token });
+    if (state.auth !== auth) return;
+    await store.setValue(`me:${auth.username}`, data);
+    renderMe(data);
+    $("me-status").textContent = "";
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.kind === "auth") return authLost(error);
+    $("me-status").textContent = t("meOffline");
+  }
 }
 
 async function verify(item, passed, note) {
@@ -257,7 +376,7 @@ async function renderAll() {
   if (!state.auth) return;
   const items = await outbox.items();
   const server = new Map(state.server.reports.map((report) => [report.id, report]));
-  const pending = renderOutbox(items, server, {
+  const pending = renderOutbox(items, server, outbox.progress, {
     correct: async (item) => {
       form.load(item, await store.photosOf(item.id));
       show("report");
@@ -266,8 +385,11 @@ async function renderAll() {
       if (window.confirm(t("confirmDiscard"))) await outbox.discard(item.id);
     },
   });
-  renderServerReports(state.server.reports, new Set(items.map((item) => item.id)));
-  renderTasks(state.server.tasks, state.server.open, verify);
+  const openCase = (id) => sheet.open(id);
+  renderServerReports(state.server.reports, new Set(items.map((item) => item.id)), openCase);
+  renderTasks(state.server.tasks, state.server.open, verify, openCase);
+  $("me-queue").textContent = String(pending);
+  $("me-synced").textContent = state.server.at ? formatTime(state.server.at) : "—";
   $("reports-updated").textContent = state.server.at ? t("updated", { time: formatTime(state.server.at) }) : "";
   const count = $("pending-count");
   count.textContent = pending ? t("pending", { count: pending }) : "";
@@ -355,7 +477,11 @@ async function boot() {
     },
   });
   grid = new GridView();
+  sheet = new CaseSheet({ auth: () => state.auth, onAuthLost: (error) => authLost(error), showTasks: () => show("tasks") });
+  $("notify-enable").addEventListener("click", enableNotifications);
+  $("me-version").textContent = config.version || "";
   outbox.addEventListener("change", () => renderAll());
+  outbox.addEventListener("progress", (event) => showProgress(event.detail));
   $("signin-form").addEventListener("submit", signIn);
   $("sign-out").addEventListener("click", signOut);
   $("send-now").addEventListener("click", () => outbox.pump(true));

@@ -7,7 +7,9 @@
  *
  * Order: the report first (small; it opens the case), then each of its photos, which the report
  * names by SHA-256 and the server accepts at any later time. Each photo is tried on its own, so a
- * photo that failed resumes without sending the others again.
+ * photo that failed resumes without sending the others again; and a photo itself goes in chunks
+ * (phone/upload.js, the tus protocol) whose upload address is kept on its entry here, so that after
+ * a drop or an app restart it goes on from the last byte the server has, not from zero.
  *
  * When: on start, on `online`, when the app becomes visible again, right after a report is saved,
  * on "send now", and on a timer with exponential backoff and jitter (2 s doubling to 5 min).
@@ -111,6 +113,14 @@ export function photoFailed(photo, error, now, random = Math.random) {
   return { changes: { attempts, nextAt: now + backoff(attempts, random), problem: problem(error, now) }, next: "later" };
 }
 
+/** How far a photo got, 0–1: done, bytes on their way now (`live`), or the last chunk the server confirmed. */
+export function photoShare(photo, live) {
+  if (photo.state === SENT) return 1;
+  const now = live && live.total ? live.sent / live.total : 0;
+  const confirmed = photo.size ? (photo.offset || 0) / photo.size : 0;
+  return Math.min(1, Math.max(now, confirmed));
+}
+
 /** When the next round is due: the earliest backoff among what is still to send (Infinity: nothing). */
 export function nextDue(items) {
   let next = Infinity;
@@ -131,14 +141,21 @@ export class Outbox extends EventTarget {
   /**
    * `auth()` gives {token, username} or null; `onAuthLost(error)` runs when the server answers 401
    * (the reports stay, waiting, until the same user signs in again);
-   * `request` is the phone's API client (phone/api.js) and `urls` its addresses ({reports, photos}).
+   * `request` is the phone's API client (phone/api.js) and `urls` its addresses ({reports, photos});
+   * `sendPhoto` sends one photo (the app's is resumable: phone/upload.js; without it, the photo goes
+   * in one request to urls.photos). It takes {photo, stored, auth, onUrl, onProgress, onChunk} and
+   * rejects with an ApiError.
    */
-  constructor({ auth, onAuthLost, request, urls }) {
+  constructor({ auth, onAuthLost, request, urls, sendPhoto }) {
     super();
     this.auth = auth;
     this.onAuthLost = onAuthLost || (() => {});
     this.request = request;
     this.urls = urls;
+    this.sendPhoto = sendPhoto || ((options) => this.postPhoto(options));
+    // Bytes sent of the photo being sent now, by its key: {sent, total} (live only; the confirmed
+    // offset is kept on the photo's entry, so a restarted app shows how far it got).
+    this.progress = new Map();
     this.running = false;
     this.again = false;
     this.forceAgain = false;
@@ -269,12 +286,26 @@ export class Outbox extends EventTarget {
         await this.updatePhoto(id, photo.key, { state: REFUSED, error: { message: "" } });
         continue;
       }
-      const form = new FormData();
-      const extension = (stored.blob.type || "image/jpeg").split("/")[1] || "jpg";
-      form.append("file", stored.blob, `${photo.sha256}.${extension}`);
+      // What the upload learns on the way (its address, each confirmed chunk) is written in order.
+      let saving = Promise.resolve();
+      const save = (changes) => {
+        saving = saving.then(() => this.updatePhoto(id, photo.key, changes));
+      };
+      let uploadUrl = photo.uploadUrl || null;
       try {
-        await this.request(this.urls.photos, { method: "POST", token: auth.token, form, timeoutMs: 180000 });
+        await this.sendPhoto({
+          photo: { ...photo, uploadUrl },
+          stored,
+          auth,
+          onUrl: (url) => {
+            if (url && url !== uploadUrl) save({ uploadUrl: (uploadUrl = url) });
+          },
+          onProgress: (sent, total) => this.progressed(photo.key, sent, total),
+          onChunk: (accepted, total) => save({ offset: accepted, size: total }),
+        });
       } catch (error) {
+        await saving;
+        this.progress.delete(photo.key);
         if (!(error instanceof ApiError)) throw error;
         const { changes, next } = photoFailed(photo, error, Date.now());
         if (changes) await this.updatePhoto(id, photo.key, changes);
@@ -282,10 +313,27 @@ export class Outbox extends EventTarget {
         if (next === "auth") this.onAuthLost(error);
         return "stop";
       }
-      await this.updatePhoto(id, photo.key, { state: SENT, error: null, problem: null });
+      await saving;
+      this.progress.delete(photo.key);
+      const size = stored.blob.size;
+      await this.updatePhoto(id, photo.key, { state: SENT, error: null, problem: null, offset: size, size });
       await store.deletePhoto(photo.key); // the server has the bytes now
     }
     return "done";
+  }
+
+  /** The photo in one request (the single-request endpoint), for an outbox given no `sendPhoto`. */
+  async postPhoto({ photo, stored, auth }) {
+    const form = new FormData();
+    const extension = (stored.blob.type || "image/jpeg").split("/")[1] || "jpg";
+    form.append("file", stored.blob, `${photo.sha256}.${extension}`);
+    await this.request(this.urls.photos, { method: "POST", token: auth.token, form, timeoutMs: 180000 });
+  }
+
+  /** Bytes of a photo on their way: told to the lists at once (no storage, no broadcast). */
+  progressed(key, sent, total) {
+    this.progress.set(key, { sent, total });
+    this.dispatchEvent(new CustomEvent("progress", { detail: { key, sent, total } }));
   }
 
   async updatePhoto(id, key, changes) {

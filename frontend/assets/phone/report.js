@@ -204,6 +204,8 @@ export class ReportForm {
       if (label) label.htmlFor = input.id;
       if (values[input.dataset.field]) input.value = values[input.dataset.field];
     });
+    // The first party usually applies (申请人); the next one is the other side (被申请人).
+    if (!values.role) row.querySelector('[data-field="role"]').value = $("party-list").children.length ? "respondent" : "applicant";
     row.querySelector(".party-remove").addEventListener("click", () => {
       row.remove();
       this.numberParties();
@@ -225,7 +227,9 @@ export class ReportForm {
     return Array.from($("party-list").children).map((row) => {
       const value = (field) => row.querySelector(`[data-field="${field}"]`).value.trim();
       const party = { name: value("name"), role: value("role") };
-      if (value("phone")) party.phone = value("phone");
+      ["phone", "id_number", "address"].forEach((field) => {
+        if (value(field)) party[field] = field === "id_number" ? value(field).toUpperCase() : value(field);
+      });
       return party;
     });
   }

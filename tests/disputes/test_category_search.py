@@ -1,0 +1,39 @@
+"""Categories are found by everyday words and pinyin, and a search always offers a catch-all."""
+
+from disputes.categories import OTHER, search_terms
+from disputes.models import Category
+from tests.factories import client_for
+
+
+def nodes(tree):
+    for node in tree:
+        yield node
+        yield from nodes(node["children"])
+
+
+def test_terms_hold_the_name_the_words_their_pinyin_and_initials():
+    terms = search_terms("邻里纠纷", "吵架 骂人").split()
+    assert {"邻里纠纷", "linlijiufen", "lljf", "吵架", "chaojia", "cj", "骂人", "mr"} <= set(terms)
+
+
+def test_the_tree_carries_the_terms_and_the_catch_alls(world):
+    tree = client_for(world.gridworker).get("/api/categories/").json()
+    by_code = {node["code"]: node for node in nodes(tree)}
+    # The standard categories come with the words people say: 路灯 is a broken road facility.
+    assert "路灯" in by_code["5302"]["terms"] and "ld" in by_code["5302"]["terms"].split()
+    assert "漏水" in by_code["5301"]["terms"] and "吵架" in by_code["1102"]["terms"]
+    # One catch-all per kind, and only those.
+    assert {code for code, node in by_code.items() if node["other"]} == set(OTHER.values())
+    assert {by_code[code]["kind"] for code in OTHER.values()} == {"dispute", "incident"}
+
+
+def test_an_administrators_words_are_searched_at_once(world):
+    client = client_for(world.gridworker)
+    before = {node["code"]: node["terms"] for node in nodes(client.get("/api/categories/").json())}
+    assert "化粪池" not in before["5202"]
+    category = Category.objects.get(code="5202")
+    category.keywords = "化粪池 冒水"
+    category.save()  # as the admin saves it: the reference cache's token moves with the row
+    tree = client.get("/api/categories/").json()
+    terms = {node["code"]: node["terms"] for node in nodes(tree)}["5202"].split()
+    assert "化粪池" in terms and "hfc" in terms and "maoshui" in terms

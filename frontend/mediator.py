@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from disputes import access, lifecycle
+from disputes import access, duplicates, lifecycle, timeline
 from disputes.api import serializers as s
 from disputes.models import (
     CaseKind,
@@ -33,6 +33,8 @@ from disputes.models import (
 from disputes.workflow import catalogue
 from grid import jurisdiction
 from grid.models import Region, RegionLevel, Unit, display_name
+from maps import casemap
+from supervision import faces as supervision
 
 # Field labels; (rule, field) first, then the field name alone.
 LABELS = {
@@ -65,6 +67,7 @@ LABELS = {
     "perform_by": _("Perform by"),
     "oral": _("Oral agreement"),
     "party_ids": _("Parties who signed"),
+    "party": _("Party"),
     "signed_at": _("Signed at (if not now)"),
     "consent_note": _("How the parties agreed to continue"),
     "applied_on": _("Applied to the court on"),
@@ -111,7 +114,7 @@ def act_path(entry):
 
 
 def label_of(rule, name):
-    return LABELS.get((rule, name)) or LABELS[name]
+    return LABELS.get((rule, name)) or supervision.LABELS.get((rule, name)) or LABELS[name]
 
 
 def choices_of(field):
@@ -126,6 +129,8 @@ def field_spec(rule, name, field):
         spec.update(kind="yesno", choices=[["true", str(yes)], ["false", str(no)]])
     elif name == "into":
         spec["kind"] = "case"  # the script finds the case by its number
+    elif name == "party":
+        spec["kind"] = "party"  # one of the case's parties
     elif isinstance(field, serializers.BooleanField):
         spec["kind"] = "checkbox"
     elif isinstance(field, serializers.ChoiceField):
@@ -220,7 +225,9 @@ STRINGS = {
     "count": _("%(count)s cases"),
     "count_one": _("1 case"),
     "no_cases": _("No case matches these filters."),
-    "show_more": _("Show %(count)s more"),
+    "count_more": _("%(count)s newest cases shown; there are more"),
+    "load_more": _("Show more"),
+    "cluster_label": _("%(count)s cases here: zoom in to see them"),
     "paused": _("Clock stopped"),
     "no_deadline": _("No deadline"),
     "left": _("%(time)s left"),
@@ -253,6 +260,11 @@ STRINGS = {
     "facts": _("Facts"),
     "parties": _("Parties"),
     "no_parties": _("No parties recorded."),
+    "duplicates": _("Perhaps the same matter"),
+    "duplicates_hint": _("Open cases that may be this one again. Merging folds this case into the one chosen."),
+    "duplicate_away": _("%(metres)s m away"),
+    "merge_into": _("Merge into %(number)s"),
+    "open_case": _("Open %(number)s"),
     "party_name": _("Name"),
     "party_role": _("Role"),
     "party_id_number": _("ID number"),
@@ -264,6 +276,7 @@ STRINGS = {
     "reports": _("Reports"),
     "contact": _("Contact"),
     "on_site": _("Settled on the spot"),
+    "on_behalf": _("Filed by a village agent for"),
     "photos": _("Photos"),
     "photo_alt": _("Photo %(index)s of the case (%(purpose)s)"),
     "photos_missing": _("Photos announced but not uploaded yet: %(count)s."),
@@ -294,6 +307,7 @@ STRINGS = {
     "cancel": _("Cancel"),
     "required": _("required"),
     "choose": _("Choose…"),
+    "choose_date": _("Choose from a calendar"),
     "saving": _("Saving…"),
     "done": _("Done: %(act)s."),
     "gone": _("Done: %(act)s. The case has left your jurisdiction."),
@@ -319,6 +333,9 @@ STRINGS = {
     "layer_townships": _("Townships"),
     "layer_villages": _("Villages"),
     "layer_cells": _("Grid cells"),
+    "layer_hot_cells": _("Hot cells (early warning)"),
+    "hot_cells_legend": _("Hot cells: Gi* z-score of the last analysis"),
+    "hot_cell_tooltip": _("%(name)s · Gi* z = %(z)s · %(count)s cases in the week"),
     "cells_zoom": _("Grid cells show from zoom %(zoom)s."),
     "cell_tooltip": _("%(name)s · gridworkers: %(people)s"),
     "empty_value": _("—"),
@@ -327,46 +344,8 @@ STRINGS = {
     "state_change": _("%(from)s → %(to)s"),
 }
 
-# Audit actions as the timeline shows them.
-TIMELINE = {
-    "report_received": _("Report received"),
-    "accept": _("Accepted"),
-    "reject": _("Rejected"),
-    "merge": _("Merged into another case"),
-    "merged_in": _("Another case merged in"),
-    "dispatch": _("Dispatched"),
-    "return": _("Returned"),
-    "start": _("Taken up"),
-    "request_materials": _("Missing materials requested"),
-    "materials_received": _("Materials received"),
-    "request_extension": _("More time requested"),
-    "request_deferral": _("Deferral requested"),
-    "extension_approved": _("Extension approved"),
-    "extension_refused": _("Extension refused"),
-    "deferral_approved": _("Deferral approved"),
-    "deferral_refused": _("Deferral refused"),
-    "resume": _("Resumed"),
-    "resolve": _("Reported done"),
-    "verify": _("Verified"),
-    "verify_failed": _("Verification failed: rework"),
-    "close": _("Closed"),
-    "add_party": _("Party added"),
-    "register_mediation": _("Mediation registered"),
-    "record_session": _("Mediation session"),
-    "record_agreement": _("Agreement recorded"),
-    "sign_agreement": _("Signatures recorded"),
-    "extend_mediation": _("Mediation extended"),
-    "record_confirmation": _("Judicial confirmation"),
-    "record_follow_up": _("Follow-up"),
-    "escalate": _("Escalated"),
-    "summon": _("Units summoned"),
-    "task_answered": _("A unit answered"),
-    "regrade": _("Grade changed"),
-    "deadline_warning": _("Deadline near"),
-    "deadline_breached": _("Deadline passed"),
-    "deadline_recomputed": _("Deadline recomputed"),
-    "resident_rating": _("Rated by the resident"),
-}
+# Audit actions as the timeline shows them: one list for every face (disputes/timeline.py).
+TIMELINE = timeline.LABELS
 
 # Keys of an audit entry's details worth a line in the timeline.
 DETAILS = {
@@ -396,17 +375,20 @@ def page_config(request):
         },
         "urls": {
             "cases": reverse("api:case-list"),
-            "geojson": reverse("api:case-geojson"),
+            "caseMap": reverse("maps:cases"),
             "case": url_with_id("api:case-detail"),
             "categories": reverse("api:categories"),
             "regions": reverse("maps:regions"),
             "cells": reverse("maps:cells"),
+            "hotCells": reverse("earlywarning_api:hot-cells"),
             "print": url_with_id("api:agreement-print"),
             "pdf": url_with_id("api:agreement-pdf"),
         },
         "bounds": start_view(user),
+        "street_zoom": casemap.POINTS_FROM_ZOOM,
         "acts": act_specs(),
         "answer_task": answer_spec(),
+        "supervision": supervision.mediator_config(form_spec),
         "units": units(),
         "states": choices(CaseState),
         "lifecycle": lifecycle.js_config(),
@@ -419,6 +401,7 @@ def page_config(request):
         "confirmations": choices(ConfirmationOutcome),
         "photo_purposes": choices(PhotoPurpose),
         "request_kinds": choices(RequestKind),
+        "duplicate_reasons": {key: str(value) for key, value in duplicates.LABELS.items()},
         "timeline": {key: str(value) for key, value in TIMELINE.items()},
         "details": {key: str(value) for key, value in DETAILS.items()},
         "strings": {key: str(value) for key, value in STRINGS.items()},

@@ -23,9 +23,16 @@ OPERATOR = "township-operator-001"
 MEDIATOR = "mediator-001"
 DISPUTE = "1101"  # 相邻关系纠纷
 PARTIES = [
-    {"name": "王建国", "role": "applicant", "id_number": "11010519491231002X", "phone": "13812345678"},
-    {"name": "李卫东", "role": "respondent", "phone": "13987654321"},
+    {
+        "name": "王建国",
+        "role": "applicant",
+        "id_number": "11010519491231002X",
+        "phone": "13812345678",
+        "address": "滨河社区东街12号",
+    },
+    {"name": "李卫东", "role": "respondent", "phone": "13987654321"},  # reported without ID number and address
 ]
+RESPONDENT = {"id_number": "150922197803150419", "address": "滨河社区东街14号"}
 TERMS = "三日内共同疏通排水沟，费用由双方均摊"
 
 
@@ -178,6 +185,25 @@ def test_a_mediator_takes_a_dispute_from_acceptance_to_a_printed_agreement_and_c
     form.locator('[name="performance"]').fill("当面履行")
     form.locator('[name="perform_by"]').fill((datetime.date.today() + datetime.timedelta(days=3)).isoformat())
     submit(form)
+    # The respondent was reported without ID number and address, which the agreement must name.
+    expect(form.locator(".form-error")).to_contain_text("李卫东")
+    expect(form).to_be_visible()
+    party_form = open_act(mediator, "edit_party", case_id)
+    party_form.locator('[name="party"]').select_option(label="李卫东 (被申请人)")
+    expect(party_form.locator('[name="phone"]')).to_have_value(PARTIES[1]["phone"])  # what is on record
+    party_form.locator('[name="id_number"]').fill(RESPONDENT["id_number"])
+    party_form.locator('[name="address"]').fill(RESPONDENT["address"])
+    submit(party_form)
+    done(mediator, party_form)
+    expect(mediator.locator("table.parties")).to_contain_text(RESPONDENT["address"])
+    form = open_act(mediator, "record_agreement", case_id)
+    form.locator('[name="facts"]').fill("排水沟堵塞致两户院内积水")
+    form.locator('[name="issues"]').fill("疏通责任及费用分担")
+    form.locator('[name="responsibilities"]').fill("双方共同负责")
+    form.locator('[name="terms"]').fill(TERMS)
+    form.locator('[name="performance"]').fill("当面履行")
+    form.locator('[name="perform_by"]').fill((datetime.date.today() + datetime.timedelta(days=3)).isoformat())
+    submit(form)
     done(mediator, form)
     expect(mediator.locator("#case-panel .agreement")).to_contain_text(TERMS)
 
@@ -190,7 +216,7 @@ def test_a_mediator_takes_a_dispute_from_acceptance_to_a_printed_agreement_and_c
     assert "人民调解协议书" in text
     for party in PARTIES:
         assert party["name"] in text
-    assert PARTIES[0]["id_number"] in text
+    assert PARTIES[0]["id_number"] in text and RESPONDENT["id_number"] in text and RESPONDENT["address"] in text
     assert TERMS in text
     document.close()
     pdf = mediator.request.get(mediator.locator("#case-panel .print-links a").nth(1).get_attribute("href"))
@@ -236,6 +262,7 @@ def test_a_mediator_takes_a_dispute_from_acceptance_to_a_printed_agreement_and_c
         "start",
         "register_mediation",
         "record_session",
+        "edit_party",
         "record_agreement",
         "sign_agreement",
         "resolve",
@@ -309,6 +336,21 @@ def test_filters_and_the_open_case_are_kept_in_the_address(new_context, server, 
     again.wait_for_function("() => !location.search.includes('q=')")
 
 
+def test_dates_are_iso_on_a_chinese_page_in_an_english_browser(new_context, server, tokens):
+    page = new_context(LAPTOP, locale="en-US").new_page()
+    sign_in(page, OPERATOR, "/mediator/")
+    field = page.locator("#filter-from")
+    # Not the browser's "mm/dd/yyyy": a text field in ISO form, with the calendar a button away.
+    expect(field).to_have_attribute("type", "text")
+    expect(field).to_have_attribute("placeholder", "YYYY-MM-DD")
+    expect(page.locator("#filters .date-button").first).to_have_attribute("aria-label", "从日历中选择")
+    field.fill("2026年1月5日")
+    field.press("Tab")
+    expect(field).to_have_value("2026-01-05")
+    page.wait_for_function("() => location.search.includes('created_after=2026-01-05')")
+    assert check_accessibility(page) == []
+
+
 # --- 3. the server's errors, in place -----------------------------------------------------
 
 
@@ -369,6 +411,48 @@ def test_the_servers_errors_show_in_place_and_change_nothing(new_context, server
     assert server.get_json(f"/api/cases/{case_id}/", operator_token)["sessions"] == []
     form.locator(".form-error button").click()
     expect(page.locator("#case-panel table.parties")).to_contain_text("张三")
+
+
+def test_an_operator_regrades_a_case_from_the_panel_with_a_reason(new_context, server, tokens):
+    case = dispute_in_my_cell(server, tokens, description="两家因土地边界争执，扬言要动手")
+    case_id = case["id"]
+    grade = server.get_json(f"/api/cases/{case_id}/", tokens(OPERATOR))["grade"]
+    assert grade != "red"
+    page = open_workspace(new_context, OPERATOR, f"/mediator/?case={case_id}")
+    expect(page.locator("#panel-title")).to_contain_text(case["number"])
+    form = open_act(page, "regrade", case_id)
+    form.locator('[name="grade"]').select_option("red")
+    submit(form)  # no reason: refused in place, nothing changes
+    expect(form.locator('[name="reason"]')).to_have_attribute("aria-invalid", "true")
+    assert server.get_json(f"/api/cases/{case_id}/", tokens(OPERATOR))["grade"] == grade
+    form.locator('[name="reason"]').fill("当事人扬言动手，有民转刑风险")
+    submit(form)
+    done(page, form)
+    expect(page.locator("#case-panel .badge.grade")).to_have_class(re.compile(r"grade-red"))
+    latest = page.locator("#case-panel ol.timeline li").first
+    expect(latest).to_have_attribute("data-action", "regrade")
+    expect(latest).to_contain_text("有民转刑风险")
+    assert server.get_json(f"/api/cases/{case_id}/", tokens(OPERATOR))["grade"] == "red"
+
+
+def test_a_duplicate_is_shown_in_the_panel_and_merged_with_one_click(new_context, server, tokens):
+    first = dispute_in_my_cell(server, tokens, description="东沟村三组排水沟堵塞，两户争吵")
+    again = dispute_in_my_cell(server, tokens, description="三组两户又因排水沟吵起来了")
+    page = open_workspace(new_context, OPERATOR, f"/mediator/?case={again['id']}")
+    expect(page.locator("#panel-title")).to_contain_text(again["number"])
+    offered = page.locator(f'#case-panel .section-duplicates li[data-case="{first["id"]}"]')
+    expect(offered).to_contain_text(first["number"])
+    expect(offered).to_contain_text("同一当事人")
+    assert check_accessibility(page) == []
+    screenshot(page, "mediator-duplicates")
+    offered.locator("button.merge").click()
+    expect(panel_state(page)).to_have_attribute("data-state", "merged")
+    expect(page.locator("#case-panel ol.timeline li").first).to_have_attribute("data-action", "merge")
+    assert server.get_json(f"/api/cases/{again['id']}/", tokens(OPERATOR))["merged_into"] == first["number"]
+    kept = server.get_json(f"/api/cases/{first['id']}/", tokens(OPERATOR))
+    # (the browser server is shared: other tests' cases of the same parties may still be offered)
+    assert kept["timeline"][-1]["action"] == "merged_in"
+    assert again["id"] not in {row["id"] for row in kept["duplicates"]}
 
 
 # --- 4. how it looks ----------------------------------------------------------------------

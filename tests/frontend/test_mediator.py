@@ -43,7 +43,7 @@ def test_the_page_renders_for_a_mediator_with_what_its_script_needs(client, worl
     assert "frontend/events.js" not in content  # the event stream's client is in the bundle
     config = config_of(response)
     assert config["user"] == {"name": "刘芳", "units": [world.v1_mediation.code]}
-    assert config["urls"]["geojson"] == "/api/cases/geojson/"
+    assert config["urls"]["caseMap"] == "/maps/cases.geojson" and config["street_zoom"] == 16
     assert config["urls"]["case"] == "/api/cases/{id}/"
     assert config["urls"]["print"] == "/api/cases/{id}/agreement/print/"
     assert config["urls"]["cells"] == "/maps/cells.geojson"

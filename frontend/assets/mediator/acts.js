@@ -4,6 +4,7 @@
 import { ApiError } from "../common/api.js";
 import { api, withId } from "./api.js";
 import { fmt, h, uniqueId } from "./dom.js";
+import { isoDateField, isoValue } from "../common/dates.js";
 import { isoToLocal, localToIso } from "./format.js";
 
 const NOT_SENT = Symbol("not sent");
@@ -162,6 +163,32 @@ function widget(field, { formId, detail, config, strings }) {
       }
       break;
     }
+    case "party": {
+      // One party of the case; choosing it fills the form with what is on record, to correct or complete.
+      const roles = Object.fromEntries(config.party_roles);
+      const parties = detail.parties || [];
+      control = describe(
+        h(
+          "select",
+          { id, name: field.name },
+          h("option", { value: "", text: strings.choose }),
+          parties.map((party) => h("option", { value: String(party.id), text: `${party.name} (${roles[party.role] || party.role})` })),
+        ),
+      );
+      control.addEventListener("change", () => {
+        const party = parties.find((one) => String(one.id) === control.value);
+        const form = control.form;
+        if (!party || !form) return;
+        ["name", "role", "phone", "address", "id_number"].forEach((key) => {
+          const input = form.elements.namedItem(key);
+          const value = party[key];
+          if (input && value !== undefined && value !== null && !String(value).includes("*")) input.value = value;
+        });
+      });
+      element = h("div", { class: "field" }, h("label", { for: id }, labelText), control, error);
+      read = () => (control.value ? Number(control.value) : NOT_SENT);
+      break;
+    }
     case "parties": {
       const signed = new Set((detail.agreement && detail.agreement.signed_parties) || []);
       const roles = Object.fromEntries(config.party_roles);
@@ -201,9 +228,11 @@ function widget(field, { formId, detail, config, strings }) {
       } else attrs.type = "text";
       if (field.max_length) attrs.maxlength = field.max_length;
       control = describe(h(tag, attrs));
-      element = h("div", { class: "field" }, h("label", { for: id }, labelText), control, error);
+      const dated = field.kind === "date" || field.kind === "datetime";
+      const shown = dated ? isoDateField(control, { choose: strings.choose_date }) : control;
+      element = h("div", { class: "field" }, h("label", { for: id }, labelText), shown, error);
       read = async () => {
-        const raw = control.value.trim();
+        const raw = dated ? isoValue(control) : control.value.trim();
         if (field.kind === "lines") return raw.split(/\n+/).map((line) => line.trim()).filter(Boolean);
         if (field.kind === "case") return raw ? caseIdOf(raw, config, strings) : NOT_SENT;
         if (!raw) return field.kind === "textarea" || field.kind === "text" ? (field.required ? "" : NOT_SENT) : NOT_SENT;

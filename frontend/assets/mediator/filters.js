@@ -1,6 +1,7 @@
 /* The filters: kept in the address (with the API's own parameter names, so a view can be shared),
  * shown in the form, and passed to the API as they are. `case` (the open case) and `colour` ride
  * along in the address only. */
+import { isoValue } from "../common/dates.js";
 import { shiftDay } from "./format.js";
 
 export const API_PARAMS = ["region", "q", "category", "state", "grade", "overdue", "created_after", "created_before"];
@@ -65,9 +66,17 @@ export function fromForm(form) {
     filters[name] = Array.from(form.querySelectorAll(`input[name="${name}"]:checked`), (box) => box.value);
   }
   filters.overdue = form.elements.overdue.value;
-  filters.created_after = form.elements.from.value || "";
-  filters.created_before = form.elements.to.value ? shiftDay(form.elements.to.value, 1) : "";
+  const from = day(form.elements.from);
+  const to = day(form.elements.to);
+  filters.created_after = from;
+  filters.created_before = to ? shiftDay(to, 1) : "";
   return filters;
+}
+
+/** A date field's day, or "" while what is typed is not a whole date yet. */
+function day(input) {
+  const value = isoValue(input);
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : "";
 }
 
 function dateOf(value) {

@@ -1,21 +1,22 @@
-/* The list of matching cases beside the map: number, category, state, deadline; a click selects. */
+/* The list of matching cases beside the map: number, category, state, deadline; a click selects.
+ * It holds the pages loaded so far (newest first); "more" asks for the next one. The server never
+ * counts all the matches, so the count says how many are shown and whether there are more. */
 import { fmt, h } from "./dom.js";
 import { countdown, shortLabel } from "./format.js";
 import { PAUSED, TICKING, isOverdue } from "./states.js";
 
-const PAGE = 200;
-
 export class CaseList {
-  constructor(root, { count, message, strings, config, categoryName, onSelect }) {
+  constructor(root, { count, message, strings, config, categoryName, onSelect, onMore }) {
     this.root = root;
     this.count = count;
     this.message = message;
     this.strings = strings;
     this.onSelect = onSelect;
+    this.onMore = onMore;
     this.categoryName = categoryName;
     this.states = Object.fromEntries(config.states);
     this.grades = Object.fromEntries(config.grades);
-    this.limit = PAGE;
+    this.more = false; // the server has more matches than the pages loaded
     this.features = [];
     this.selected = null;
     this.sort = "";
@@ -43,9 +44,9 @@ export class CaseList {
     else this.message.removeAttribute("role");
   }
 
-  set(features, { reset = false } = {}) {
+  set(features, { more = false } = {}) {
     this.features = features;
-    if (reset) this.limit = PAGE;
+    this.more = more;
     this.render();
   }
 
@@ -60,25 +61,17 @@ export class CaseList {
     const rows = this.sorted();
     this.root.removeAttribute("aria-busy");
     const total = rows.length;
-    this.count.textContent = total === 1 ? s.count_one : fmt(s.count, { count: total });
+    if (this.more) this.count.textContent = fmt(s.count_more, { count: total });
+    else this.count.textContent = total === 1 ? s.count_one : fmt(s.count, { count: total });
     this.showMessage(total ? "" : s.no_cases);
     const now = Date.now();
-    const items = rows.slice(0, this.limit).map((feature) => this.row(feature, now));
-    if (total > this.limit) {
-      const more = Math.min(PAGE, total - this.limit);
+    const items = rows.map((feature) => this.row(feature, now));
+    if (this.more) {
       items.push(
         h(
           "li",
           { class: "more" },
-          h("button", {
-            type: "button",
-            class: "quiet",
-            text: fmt(s.show_more, { count: more }),
-            onclick: () => {
-              this.limit += PAGE;
-              this.render();
-            },
-          }),
+          h("button", { type: "button", class: "quiet", text: s.load_more, onclick: () => this.onMore() }),
         ),
       );
     }

@@ -2,11 +2,13 @@
  * the case panel and the live event stream together. Every text comes from the page (json_script). */
 import "leaflet.markercluster/dist/MarkerCluster.css";
 import "leaflet.markercluster/dist/MarkerCluster.Default.css";
+import "../common/dates.css";
 import "./style.css";
 
 import { createEventStream } from "../common/events.js";
 import { ApiError, setNetworkMessage } from "../common/api.js";
-import { allFeatures, api, withId } from "./api.js";
+import { isoDateFields } from "../common/dates.js";
+import { api, withId } from "./api.js";
 import { debounce, fmt, h } from "./dom.js";
 import { apiQuery, fromForm, fromQuery, pageQuery, sameFilters, toForm } from "./filters.js";
 import { clock } from "./format.js";
@@ -20,8 +22,9 @@ const config = JSON.parse(document.getElementById("mediator-config").textContent
 const S = config.strings;
 setNetworkMessage(S.network_error);
 
-const LIVE_BATCH = 15; // more changed cases than this at once: reload the layer instead
-const state = { filters: null, caseId: null, colour: "state", sort: "", features: [], byId: new Map() };
+const LIVE_BATCH = 15; // more changed cases than this at once: reload the list instead
+const LIST_PAGE = 100; // cases the list asks for at a time (it follows `next` on "more")
+const state = { filters: null, caseId: null, colour: "state", sort: "", features: [], byId: new Map(), next: null };
 const categories = new Map(); // code → name
 let caseMap;
 let list;
@@ -53,6 +56,7 @@ function start(map) {
     config,
     categoryName: (code) => categories.get(code) || code,
     onSelect: (id) => openCase(id, { reveal: true }),
+    onMore: () => loadMore(),
   });
   list.sort = state.sort;
   $("list-sort").value = state.sort;
@@ -68,8 +72,10 @@ function start(map) {
     onClose: closeCase,
     onActDone: actDone,
     onReload: (id) => openCase(id, { force: true }),
+    onOpen: (id) => openCase(id, { reveal: true }),
   });
 
+  isoDateFields(form, { choose: S.choose_date });
   toForm(form, state.filters);
   const apply = () => applyFilters(fromForm(form));
   const applySoon = debounce(apply, 400);
@@ -148,19 +154,42 @@ async function loadCategories() {
 
 // --- the cases --------------------------------------------------------------------------
 
+/** A row of /api/cases/ as the list and the map draw a case. */
+function toFeature(row) {
+  return {
+    type: "Feature",
+    id: row.id,
+    geometry: { type: "Point", coordinates: [row.lon, row.lat] },
+    properties: {
+      number: row.number,
+      kind: row.kind,
+      category: row.category ? row.category.code : "",
+      grade: row.grade,
+      severity: row.severity,
+      state: row.state,
+      due_at: row.due_at,
+      overdue: row.overdue,
+    },
+  };
+}
+
+/** The list's first page and the map's view for the current filters. */
 async function loadCases({ reset = false, quiet = false } = {}) {
+  caseMap.setQuery(apiQuery(state.filters));
   if (loadController) loadController.abort();
   const controller = new AbortController();
   loadController = controller;
   if (!quiet) list.loading();
   try {
-    const features = await allFeatures(`${config.urls.geojson}?${apiQuery(state.filters)}`, controller.signal);
+    const { data } = await api(`${config.urls.cases}?${apiQuery(state.filters, { page_size: String(LIST_PAGE) })}`, {
+      signal: controller.signal,
+    });
     if (controller !== loadController) return;
-    state.features = features.filter((feature) => feature.geometry);
+    state.features = data.results.map(toFeature);
     state.byId = new Map(state.features.map((feature) => [feature.id, feature]));
+    state.next = data.next;
     list.selected = state.caseId;
-    list.set(state.features, { reset });
-    caseMap.setCases(state.features);
+    list.set(state.features, { reset, more: Boolean(state.next) });
     caseMap.select(state.caseId);
   } catch (error) {
     // A newer load has taken over (an aborted response can fail in other ways than AbortError).
@@ -172,29 +201,48 @@ async function loadCases({ reset = false, quiet = false } = {}) {
   }
 }
 
+/** The list's next page, after the rows it holds (keyset: the server never counts them). */
+async function loadMore() {
+  const next = state.next;
+  if (!next || loadController) return;
+  const controller = new AbortController();
+  loadController = controller;
+  try {
+    const { data } = await api(next, { signal: controller.signal });
+    if (controller !== loadController) return;
+    const added = data.results.map(toFeature).filter((feature) => !state.byId.has(feature.id));
+    added.forEach((feature) => state.byId.set(feature.id, feature));
+    state.features = [...state.features, ...added];
+    state.next = data.next;
+    list.set(state.features, { more: Boolean(state.next) });
+  } catch (error) {
+    if (error.name !== "AbortError" && controller === loadController) say(fmt(S.load_failed, { message: error.message }));
+  } finally {
+    if (controller === loadController) loadController = null;
+  }
+}
+
 function upsertFeature(feature) {
   const known = state.byId.has(feature.id);
   state.byId.set(feature.id, feature);
   if (known) state.features = state.features.map((f) => (f.id === feature.id ? feature : f));
   else state.features = [feature, ...state.features].sort((a, b) => b.id - a.id);
-  caseMap.upsert(feature);
   list.changed(feature.id);
-  list.set(state.features);
+  list.set(state.features, { more: Boolean(state.next) });
 }
 
 function removeFeature(id) {
   if (!state.byId.has(id)) return;
   state.byId.delete(id);
   state.features = state.features.filter((f) => f.id !== id);
-  caseMap.remove(id);
-  list.set(state.features);
+  list.set(state.features, { more: Boolean(state.next) });
 }
 
-/** Fetch one case through the current filters: it appears, changes, or leaves the map and list. */
+/** Fetch one case through the current filters: it appears, changes, or leaves the list. */
 async function refreshOne(id, number) {
-  const { data } = await api(`${config.urls.geojson}?${apiQuery(state.filters, { q: number })}`);
-  const feature = (data.features || []).find((f) => f.id === id);
-  if (feature && feature.geometry) upsertFeature(feature);
+  const { data } = await api(`${config.urls.cases}?${apiQuery(state.filters, { q: number })}`);
+  const row = (data.results || []).find((r) => r.id === id);
+  if (row) upsertFeature(toFeature(row));
   else removeFeature(id);
 }
 
@@ -211,14 +259,14 @@ async function openCase(id, { reveal = false, force = false } = {}) {
   state.caseId = id;
   writeAddress();
   list.select(id);
-  caseMap.select(id, { reveal });
+  caseMap.select(id);
   if (!changed && !force && panel.caseId === id) return;
   panel.loading(id);
   try {
     const { data } = await api(withId(config.urls.case, id));
     if (state.caseId !== id) return;
     panel.render(data);
-    if (!state.byId.has(id)) caseMap.showPoint(data.lon, data.lat);
+    caseMap.showCase(data.lon, data.lat, { reveal });
   } catch (error) {
     if (state.caseId !== id) return;
     panel.failed(error instanceof ApiError && error.status === 404 ? S.case_gone : error.message);
@@ -254,6 +302,7 @@ async function actDone(spec, response) {
   if (outcome === "gone") {
     // The act moved the case out of the user's jurisdiction (e.g. returned to the dispatcher).
     removeFeature(id);
+    caseMap.refresh();
     panel.failed(fmt(S.gone, { act: spec.title }));
     say(fmt(S.gone, { act: spec.title }));
     return;
@@ -274,6 +323,7 @@ async function actDone(spec, response) {
   panel.render(detail, { message });
   say(message);
   refreshOne(detail.id, detail.number).catch(() => {});
+  caseMap.refresh();
 }
 
 function say(text) {
@@ -290,7 +340,7 @@ const flush = debounce(async () => {
     if (batch.size > LIVE_BATCH || state.filters.q || Array.from(batch.values()).some((number) => !number)) {
       await loadCases({ quiet: true });
     } else {
-      await Promise.all(Array.from(batch, ([id, number]) => refreshOne(id, number)));
+      await Promise.all([...Array.from(batch, ([id, number]) => refreshOne(id, number)), caseMap.refresh()]);
     }
   } catch {
     /* the next event or reload catches up */

@@ -1,7 +1,10 @@
-/* The map: case markers (clustered, coloured by state or grade, overdue ringed), the township,
- * village and grid-cell boundaries as layers, a layers control and a legend. Leaflet is the global
- * `L` from django-leaflet; leaflet.markercluster attaches itself to it. */
-import "leaflet.markercluster";
+/* The map: the cases in view (clusters with exact counts from the server, single cases coloured by
+ * state or grade and overdue ringed at street zoom), the township, village and grid-cell boundaries
+ * as layers, a layers control and a legend. Leaflet is the global `L` from django-leaflet.
+ *
+ * The map asks /maps/cases.geojson only for what is in view, at the zoom it shows (bbox and zoom,
+ * with the filters): the server groups the cases (maps/casemap.py), so the browser never holds more
+ * than one view's clusters or, at street zoom, that street's cases. */
 import { api } from "./api.js";
 import { debounce, fmt, h } from "./dom.js";
 import { shortLabel } from "./format.js";
@@ -13,6 +16,18 @@ const BOUNDARY_STYLES = {
   cell: { color: "#8a5a00", weight: 1, dashArray: "1 3", fillOpacity: 0, fillColor: "#8a5a00" },
 };
 
+// The early warning's hot cells, shaded by their Gi* z-score (earlywarning, /api/warnings/hot-cells/).
+export const HOT_BANDS = [
+  { from: 3, colour: "#b00020" },
+  { from: 2, colour: "#e0561b" },
+  { from: 1, colour: "#f4b400" },
+];
+
+export function hotColour(z) {
+  const band = HOT_BANDS.find((b) => z >= b.from);
+  return band ? band.colour : null;
+}
+
 export class CaseMap {
   constructor(map, { config, strings, onSelect, isOverdue, label }) {
     this.map = map;
@@ -22,20 +37,12 @@ export class CaseMap {
     this.isOverdue = isOverdue;
     this.label = label;
     this.colour = "state";
-    this.markers = new Map(); // case id → marker
+    this.markers = new Map(); // case id → marker, for the single cases in view
     this.selected = null; // the case selected now
-    this.shown = null; // the case whose marker looks selected
-    this.queue = []; // marker changes waiting for the map to settle
-    this.waiting = null;
 
-    this.clusters = L.markerClusterGroup({
-      chunkedLoading: true,
-      maxClusterRadius: 48,
-      disableClusteringAtZoom: 16,
-      spiderfyOnMaxZoom: true,
-      showCoverageOnHover: false,
-      iconCreateFunction: (cluster) => this.clusterIcon(cluster),
-    }).addTo(map);
+    this.cases = L.layerGroup().addTo(map); // what /maps/cases.geojson answered for the view
+    this.query = null; // the filters' API query; nothing is asked before the filters are known
+    this.focus = null; // [lon, lat] of the selected case, to show it at street zoom
 
     this.townships = L.geoJSON(null, { style: BOUNDARY_STYLES.township }).addTo(map);
     this.villages = L.geoJSON(null, {
@@ -47,12 +54,35 @@ export class CaseMap {
       onEachFeature: (feature, layer) => layer.bindTooltip(() => this.cellLabel(feature.properties), { sticky: true }),
     }).addTo(map);
 
+    this.hotCells = L.geoJSON(null, {
+      style: (feature) => ({
+        color: hotColour(feature.properties.z) || "#f4b400",
+        weight: 1,
+        fillColor: hotColour(feature.properties.z) || "#f4b400",
+        fillOpacity: 0.35,
+      }),
+      onEachFeature: (feature, layer) =>
+        layer.bindTooltip(
+          () =>
+            fmt(this.strings.hot_cell_tooltip, {
+              name: feature.properties.name || feature.properties.code,
+              z: Number(feature.properties.z).toFixed(1),
+              count: feature.properties.count,
+            }),
+          { sticky: true },
+        ),
+    });
+    if (config.urls.hotCells) this.hotCells.addTo(map);
+
     this.layersControl();
     this.legend = this.legendControl();
 
     if (config.bounds) map.fitBounds(config.bounds, { padding: [16, 16] });
     this.loadTownships();
-    const refresh = debounce(() => this.loadVisibleBoundaries(), 250);
+    const refresh = debounce(() => {
+      this.loadVisibleBoundaries();
+      this.loadCases();
+    }, 250);
     map.on("moveend", refresh);
     map.on("overlayadd", refresh);
     this.loadVisibleBoundaries();
@@ -74,11 +104,12 @@ export class CaseMap {
       base[s.no_background] = L.layerGroup();
     }
     const overlays = {
-      [s.layer_cases]: this.clusters,
+      [s.layer_cases]: this.cases,
       [s.layer_townships]: this.townships,
       [s.layer_villages]: this.villages,
       [s.layer_cells]: this.cells,
     };
+    if (this.config.urls.hotCells) overlays[s.layer_hot_cells] = this.hotCells;
     L.control.layers(base, overlays, { collapsed: false, position: "topright" }).addTo(this.map);
   }
 
@@ -137,6 +168,18 @@ export class CaseMap {
         h("li", {}, h("span", { class: "dot ring", "aria-hidden": "true" }), ` ${s.overdue_ring}`),
       ),
       h("p", { class: "note", text: s.cluster_note }),
+        h(
+          "div",
+          { class: "hot-legend" },
+          h("p", { class: "note", text: s.hot_cells_legend }),
+          h(
+            "ul",
+            { class: "legend-keys" },
+            HOT_BANDS.map((band) =>
+              h("li", {}, h("span", { class: "swatch hot", style: `--dot: ${band.colour}`, "aria-hidden": "true" }), ` z ≥ ${band.from}`),
+            ),
+          ),
+        ),
         h("p", { class: "note cells-note", hidden: this.map.getZoom() >= CELLS_FROM_ZOOM, text: fmt(s.cells_zoom, { zoom: CELLS_FROM_ZOOM }) }),
       ),
     );
@@ -145,13 +188,63 @@ export class CaseMap {
   setColour(mode) {
     this.colour = mode;
     this.renderLegend();
-    this.whenSettled(() => {
-      this.markers.forEach((marker) => marker.setIcon(this.icon(marker.feature)));
-      this.clusters.refreshClusters();
-    });
+    this.markers.forEach((marker) => marker.setIcon(this.icon(marker.feature)));
   }
 
-  // --- markers -------------------------------------------------------------------------
+  // --- the cases in view -------------------------------------------------------------------
+
+  /** The bbox parameter of the view, clamped to the world. */
+  viewBox() {
+    const bounds = this.map.getBounds();
+    return [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()]
+      .map((value, index) => Math.max(index % 2 ? -90 : -180, Math.min(index % 2 ? 90 : 180, value)).toFixed(5))
+      .join(",");
+  }
+
+  /** Show the cases matching `query` (the API's filter parameters): a filter change or a reload. */
+  setQuery(query) {
+    this.query = query;
+    return this.loadCases();
+  }
+
+  /** Ask again for the view (a case changed somewhere): the same bbox, zoom and filters. */
+  refresh() {
+    return this.loadCases();
+  }
+
+  async loadCases() {
+    if (this.query === null || !this.map.hasLayer(this.cases)) return;
+    if (this.pendingCases) this.pendingCases.abort();
+    const controller = new AbortController();
+    this.pendingCases = controller;
+    const zoom = Math.round(this.map.getZoom());
+    const url = `${this.config.urls.caseMap}?bbox=${this.viewBox()}&zoom=${zoom}${this.query ? `&${this.query}` : ""}`;
+    try {
+      const { data } = await api(url, { signal: controller.signal });
+      if (controller !== this.pendingCases) return;
+      this.draw(data.features || []);
+    } catch {
+      /* aborted by a newer view, or unavailable: keep what is drawn */
+    } finally {
+      if (controller === this.pendingCases) this.pendingCases = null;
+    }
+  }
+
+  draw(features) {
+    const layers = [];
+    this.markers = new Map();
+    for (const feature of features) {
+      if (!feature.geometry) continue;
+      if (feature.properties.cluster) layers.push(this.makeCluster(feature));
+      else {
+        const marker = this.makeMarker(feature);
+        this.markers.set(feature.id, marker);
+        layers.push(marker);
+      }
+    }
+    this.cases.clearLayers();
+    layers.forEach((layer) => this.cases.addLayer(layer));
+  }
 
   icon(feature) {
     const p = feature.properties;
@@ -164,16 +257,24 @@ export class CaseMap {
     return L.divIcon({ className: classes.join(" "), html: "<span></span>", iconSize: [18, 18], iconAnchor: [9, 9] });
   }
 
-  clusterIcon(cluster) {
-    const children = cluster.getAllChildMarkers();
-    const count = children.length;
-    const overdue = children.some((marker) => this.isOverdue(marker.feature.properties));
+  /** A cluster: its exact count from the server; a click zooms in on it. */
+  makeCluster(feature) {
+    const [lon, lat] = feature.geometry.coordinates;
+    const count = feature.properties.count;
     const size = count < 10 ? "small" : count < 100 ? "medium" : "large";
-    return L.divIcon({
+    const icon = L.divIcon({
       html: `<div><span>${count}</span></div>`,
-      className: `marker-cluster marker-cluster-${size}${overdue ? " has-overdue" : ""}`,
+      className: `marker-cluster marker-cluster-${size}`,
       iconSize: L.point(40, 40),
     });
+    const title = fmt(this.strings.cluster_label, { count });
+    const marker = L.marker([lat, lon], { icon, title, alt: title, keyboard: true });
+    const open = () => this.map.setView([lat, lon], Math.min(this.map.getZoom() + 2, this.config.street_zoom));
+    marker.on("click", open);
+    marker.on("keypress", (event) => {
+      if (event.originalEvent.key === "Enter" || event.originalEvent.key === " ") open();
+    });
+    return marker;
   }
 
   makeMarker(feature) {
@@ -188,149 +289,27 @@ export class CaseMap {
     return marker;
   }
 
-  /**
-   * Run changes of the markers in order, each once the map and the clusters are not animating: adding
-   * or removing markers in the middle of a cluster's zoom animation can break leaflet.markercluster's
-   * state. If a change fails anyway, the cluster group is rebuilt from the markers (the truth).
-   */
-  whenSettled(change) {
-    this.queue.push(change);
-    this.drain();
-  }
-
-  busy() {
-    return this.clusters._inZoomAnimation > 0 || Boolean(this.map._animatingZoom);
-  }
-
-  drain() {
-    if (this.waiting) return;
-    while (this.queue.length) {
-      if (this.busy()) {
-        this.waiting = setTimeout(() => {
-          this.waiting = null;
-          this.drain();
-        }, 100);
-        return;
-      }
-      const change = this.queue.shift();
-      try {
-        change();
-      } catch {
-        this.clusters.clearLayers();
-        this.clusters.addLayers(Array.from(this.markers.values()));
-      }
-    }
-  }
-
-  /** Show exactly `features` (a filter change or a full reload); unchanged markers stay put. */
-  setCases(features) {
-    this.whenSettled(() => this.replace(features));
-  }
-
-  replace(features) {
-    const keep = new Set();
-    const added = [];
-    for (const feature of features) {
-      if (!feature.geometry) continue;
-      keep.add(feature.id);
-      const marker = this.markers.get(feature.id);
-      if (marker) this.update(marker, feature);
-      else {
-        const made = this.makeMarker(feature);
-        this.markers.set(feature.id, made);
-        added.push(made);
-      }
-    }
-    const removed = [];
-    this.markers.forEach((marker, id) => {
-      if (!keep.has(id)) {
-        removed.push(marker);
-        this.markers.delete(id);
-      }
-    });
-    if (removed.length) this.clusters.removeLayers(removed);
-    if (added.length) this.clusters.addLayers(added);
-  }
-
-  upsert(feature) {
-    this.whenSettled(() => this.put(feature));
-  }
-
-  put(feature) {
-    const marker = this.markers.get(feature.id);
-    if (marker) {
-      this.update(marker, feature);
-      this.clusters.refreshClusters(marker);
-    } else if (feature.geometry) {
-      const made = this.makeMarker(feature);
-      this.markers.set(feature.id, made);
-      this.clusters.addLayer(made);
-    }
-  }
-
-  update(marker, feature) {
-    const [lon, lat] = feature.geometry.coordinates;
-    const moved = !marker.getLatLng().equals([lat, lon]);
-    marker.feature = feature;
-    marker.setIcon(this.icon(feature));
-    marker.options.title = this.label(feature.properties);
-    if (marker._icon) marker._icon.title = marker.options.title;
-    if (moved) {
-      this.clusters.removeLayer(marker);
-      marker.setLatLng([lat, lon]);
-      this.clusters.addLayer(marker);
-    }
-  }
-
-  remove(id) {
-    this.whenSettled(() => {
-      const marker = this.markers.get(id);
-      if (!marker) return;
-      this.markers.delete(id);
-      this.clusters.removeLayer(marker);
-    });
-  }
-
-  /** The clock has moved: restyle the markers that have just become overdue (and their clusters). */
+  /** The clock has moved: restyle the markers that have just become overdue. */
   restyle() {
-    this.whenSettled(() => this.restyleNow());
-  }
-
-  restyleNow() {
-    const changed = [];
     this.markers.forEach((marker) => {
-      if (this.isOverdue(marker.feature.properties) !== marker.overdue) {
-        marker.setIcon(this.icon(marker.feature));
-        changed.push(marker);
-      }
+      if (this.isOverdue(marker.feature.properties) !== marker.overdue) marker.setIcon(this.icon(marker.feature));
     });
-    if (changed.length) this.clusters.refreshClusters(changed);
   }
 
-  /** Mark the case `id` (or none) as selected; `reveal` zooms until its marker is out of its cluster. */
-  select(id, { reveal = false } = {}) {
+  /** Mark the case `id` (or none) as selected. */
+  select(id) {
+    const previous = this.markers.get(this.selected);
     this.selected = id;
-    this.whenSettled(() => this.showSelection(reveal ? id : null));
-  }
-
-  showSelection(reveal) {
-    const previous = this.markers.get(this.shown);
-    this.shown = this.selected;
     if (previous) previous.setIcon(this.icon(previous.feature));
-    const marker = this.markers.get(this.selected);
-    if (!marker) return;
-    marker.setIcon(this.icon(marker.feature));
-    if (reveal === this.selected) {
-      this.clusters.zoomToShowLayer(marker, () => {
-        if (!this.map.getBounds().pad(-0.1).contains(marker.getLatLng())) this.map.panTo(marker.getLatLng());
-      });
-    }
+    const marker = this.markers.get(id);
+    if (marker) marker.setIcon(this.icon(marker.feature));
   }
 
-  /** Where to look for a case that is not among the markers (e.g. outside the filters). */
-  showPoint(lon, lat) {
+  /** Show the case at `lon`, `lat`: `reveal` goes to street zoom there, where it is a marker of its own. */
+  showCase(lon, lat, { reveal = false } = {}) {
     const point = L.latLng(lat, lon);
-    if (!this.map.getBounds().contains(point)) this.map.panTo(point);
+    if (reveal && this.map.getZoom() < this.config.street_zoom) this.map.setView(point, this.config.street_zoom);
+    else if (!this.map.getBounds().contains(point)) this.map.panTo(point);
   }
 
   // --- boundaries ----------------------------------------------------------------------
@@ -357,6 +336,9 @@ export class CaseMap {
     if (this.map.hasLayer(this.villages)) {
       this.fetchInto(this.villages, `${this.config.urls.regions}?level=village&${query}`, "villages");
     }
+    if (this.map.hasLayer(this.hotCells)) {
+      this.fetchInto(this.hotCells, `${this.config.urls.hotCells}?bbox=${bbox}`, "hotCells");
+    }
     if (this.map.hasLayer(this.cells)) {
       if (zoom >= CELLS_FROM_ZOOM) this.fetchInto(this.cells, `${this.config.urls.cells}?${query}`, "cells");
       else this.cells.clearLayers();
@@ -379,6 +361,7 @@ export class CaseMap {
 
   /** Cells above villages (their tooltips win), townships at the back (they only draw lines). */
   stack() {
+    this.hotCells.bringToBack();
     this.villages.bringToBack();
     this.townships.bringToBack();
   }

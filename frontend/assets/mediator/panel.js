@@ -1,21 +1,24 @@
 /* The case panel: facts, parties, reports, photos, mediation, timeline, a ticking deadline, and the
  * acts the user may take now (the detail's `allowed_actions`), each with its own form. */
-import { withId } from "./api.js";
+import { ApiError } from "../common/api.js";
+import { api, withId } from "./api.js";
 import { actForm } from "./acts.js";
 import { append, fmt, h } from "./dom.js";
 import { countdown, day, shortLabel, when } from "./format.js";
 import { PAUSED, TICKING } from "./states.js";
+import { ordersSection, tickOrders } from "./orders.js";
 
 // The steps of the closed loop and of the mediation; the detours come after them, plainer.
 
 export class CasePanel {
-  constructor(root, { config, strings, onClose, onActDone, onReload }) {
+  constructor(root, { config, strings, onClose, onActDone, onReload, onOpen }) {
     this.root = root;
     this.config = config;
     this.strings = strings;
     this.onClose = onClose;
     this.onActDone = onActDone;
     this.onReload = onReload;
+    this.onOpen = onOpen;
     this.detail = null;
     this.dirty = false;
     this.openAct = null;
@@ -103,6 +106,7 @@ export class CasePanel {
       h("div", { class: "panel-message", role: "status", "aria-live": "polite" }, message ? h("p", { class: "ok", text: message }) : null),
       this.notice = h("div", { class: "panel-notice", role: "status", hidden: true }),
       this.actsSection(detail),
+      this.duplicatesSection(detail),
       this.factsSection(detail),
       this.partiesSection(detail),
       this.mediationSection(detail),
@@ -110,6 +114,7 @@ export class CasePanel {
       this.photosSection(detail),
       this.requestsSection(detail),
       this.tasksSection(detail),
+      this.config.supervision ? ordersSection(this, detail) : null,
       this.timelineSection(detail)],
     );
     this.root.scrollTop = keepScroll ? scroll : 0;
@@ -141,6 +146,7 @@ export class CasePanel {
     const el = this.root.querySelector(".countdown");
     if (!el || !this.detail) return;
     const s = this.strings;
+    tickOrders(this.root, s);
     const { due, state, provisional } = el.dataset;
     el.classList.remove("late");
     if (PAUSED.has(state)) el.textContent = s.paused;
@@ -259,6 +265,51 @@ export class CasePanel {
   myOpenTasks(detail) {
     const mine = new Set(this.config.user.units);
     return (detail.joint_tasks || []).filter((task) => !task.answered_at && mine.has(task.unit.code));
+  }
+
+  // --- duplicates ----------------------------------------------------------------------
+
+  /** Open cases that may be this one again (the server's disputes.duplicates), each one click from
+   * the `merge` act when the user may take it; never imposed. */
+  duplicatesSection(d) {
+    const s = this.strings;
+    const rows = d.duplicates || [];
+    if (!rows.length) return null;
+    const merge = (d.allowed_actions || []).includes("merge") ? this.specs.merge : null;
+    const status = h("div", { class: "form-error", role: "alert", tabindex: "-1", hidden: true });
+    const item = (row) => {
+      const reasons = row.reasons.map((reason) => this.config.duplicate_reasons[reason] || reason);
+      if (row.distance_m !== null && row.distance_m !== undefined) reasons.push(fmt(s.duplicate_away, { metres: Math.round(row.distance_m) }));
+      return h(
+        "li",
+        { dataset: { case: row.id } },
+        h("p", {}, h("span", { class: "strong", text: row.number }), ` · ${row.category} · ${this.labels.state[row.state] || row.state} · ${when(row.created_at)}`),
+        h("p", { class: "muted small", text: reasons.join(" · ") }),
+        h(
+          "p",
+          { class: "form-actions" },
+          this.onOpen ? h("button", { type: "button", class: "quiet", text: fmt(s.open_case, { number: row.number }), onclick: () => this.onOpen(row.id) }) : null,
+          merge ? h("button", { type: "button", class: "merge", text: fmt(s.merge_into, { number: row.number }), onclick: (event) => this.mergeInto(merge, row, event.currentTarget, status) }) : null,
+        ),
+      );
+    };
+    return section("duplicates", s.duplicates, h("p", { class: "hint", text: s.duplicates_hint }), status, h("ul", { class: "plain duplicates" }, rows.map(item)));
+  }
+
+  async mergeInto(spec, row, button, status) {
+    button.disabled = true;
+    status.hidden = true;
+    try {
+      const response = await api(withId(spec.url, this.caseId), { method: "POST", body: { version: this.detail.version, into: row.id } });
+      this.onActDone(spec, response);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      const lines = [error.message, ...Object.values(error.fields || {}).flat()];
+      status.replaceChildren(...lines.map((line) => h("p", { text: line })));
+      status.hidden = false;
+      button.disabled = false;
+      status.focus?.();
+    }
   }
 
   // --- facts ---------------------------------------------------------------------------
@@ -417,6 +468,7 @@ export class CasePanel {
             h("p", { text: r.description }),
             r.contact_name || r.contact_phone ? h("p", { class: "muted", text: `${s.contact}: ${[r.contact_name, r.contact_phone].filter(Boolean).join(" ")}` }) : null,
             r.resolved_on_site ? h("p", { class: "muted", text: `${s.on_site}: ${r.on_site_result}` }) : null,
+            r.on_behalf_of ? h("p", { class: "muted on-behalf", text: `${s.on_behalf}: ${r.on_behalf_of}` }) : null,
           ),
         ),
       ),

@@ -31,6 +31,7 @@ from disputes import lifecycle
 from disputes.deadlines import working_days_between
 from disputes.models import AuditEntry, Case, CaseState, FollowUp, Handling, JointTask, Satisfaction
 from grid.models import RegionLevel, unit_level
+from supervision.models import Order
 
 # Never accepted as cases of their own: not due, in no indicator.
 NOT_DUE = (CaseState.REJECTED, CaseState.MERGED)
@@ -80,6 +81,16 @@ COUNTS = {
         "supervision", "of `supervised`, no longer overdue at the period's end (resolved, escalated or extended)"
     ),
     "supervision_missed": CountDef("supervision", "of `supervised`, still overdue at the period's end (no answer)"),
+    # supervision orders (督办令, the supervision app) issued in the period
+    "orders_issued": CountDef(
+        "orders", "supervision orders issued in the period (by hand, by the sweeper, by complaints)"
+    ),
+    "orders_answered_on_time": CountDef(
+        "orders", "of `orders_issued`, replied before their deadline, never reminded (催办) (by the period's end)"
+    ),
+    "closed_after_supervision": CountDef(
+        "orders", "cases of `orders_issued` closed after their first order of the period, before the period's end"
+    ),
     # joint handling (联办) of cases created in the period
     "joint_cases": CountDef("joint", "cases created in the period that summoned other units (联办)"),
     "joint_finished": CountDef("joint", "of `joint_cases`, every summoned unit has answered"),
@@ -241,6 +252,20 @@ def _supervision_family(region, start, end, by):
     return result
 
 
+def _orders_family(region, start, end, by):
+    queryset = Order.objects.filter(case__area_code__startswith=region.prefix, issued_at__gte=start, issued_at__lt=end)
+    on_time = Q(replied_at__isnull=False, replied_at__lt=end, replied_at__lte=F("due_at"), reminded_at__isnull=True)
+    closed = Q(case__state=CaseState.CLOSED, case__closed_at__lt=end, case__closed_at__gte=F("issued_at"))
+    return _group(
+        queryset,
+        by,
+        "case__",
+        orders_issued=Count("pk"),
+        orders_answered_on_time=Count("pk", filter=on_time),
+        closed_after_supervision=Count("case", filter=closed, distinct=True),
+    )
+
+
 def _joint_family(region, start, end, by):
     """One row per joint case (few beside all cases), summed per group in Python."""
     queryset = JointTask.objects.filter(
@@ -274,6 +299,7 @@ _FAMILY_QUERIES = {
     "handling": _handling_family,
     "escalations": _escalations_family,
     "supervision": _supervision_family,
+    "orders": _orders_family,
     "joint": _joint_family,
     "complaints": _complaints_family,
 }
@@ -393,6 +419,21 @@ INDICATORS = {
             ("supervision_missed",),
             unit="count",
             higher_is_better=False,
+        ),
+        Indicator("orders_issued", "督办单数", _("supervision orders issued"), ("orders_issued",), unit="count"),
+        Indicator(
+            "orders_answered_on_time",
+            "督办按期答复件数",
+            _("supervision orders answered on time"),
+            ("orders_answered_on_time",),
+            unit="count",
+        ),
+        Indicator(
+            "closed_after_supervision",
+            "督办后办结件数",
+            _("cases closed after supervision"),
+            ("closed_after_supervision",),
+            unit="count",
         ),
         Indicator(
             "escalations", "上报升级件数", _("escalations"), ("escalations",), unit="count", higher_is_better=False

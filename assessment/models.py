@@ -15,8 +15,8 @@ from .indicators import INDICATORS
 RATE_CHOICES = [(key, i.name) for key, i in INDICATORS.items() if i.unit == "rate"]
 
 
-def points(default):
-    return models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(default))
+def points(default, label):
+    return models.DecimalField(label, max_digits=6, decimal_places=2, default=Decimal(default))
 
 
 class Scheme(models.Model):
@@ -26,15 +26,15 @@ class Scheme(models.Model):
     name = models.CharField(_("name"), max_length=100)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True, help_text=_("inclusive; empty: until replaced"))
-    per_overdue = points("1")
-    per_rework = points("0.5")
-    per_complaint = points("1")
-    per_missed_supervision = points("2")
-    per_on_spot = points("0.2")
-    per_report = points("1")
-    per_on_spot_report = points("2")
-    per_verification = points("1")
-    per_active_day = points("0.5")
+    per_overdue = points("1", _("deducted per overdue case"))
+    per_rework = points("0.5", _("deducted per rework"))
+    per_complaint = points("1", _("deducted per justified complaint"))
+    per_missed_supervision = points("2", _("deducted per missed supervision reply"))
+    per_on_spot = points("0.2", _("added per matter settled on the spot"))
+    per_report = points("1", _("a gridworker's points per report"))
+    per_on_spot_report = points("2", _("a gridworker's points per matter settled on the spot"))
+    per_verification = points("1", _("a gridworker's points per verification on time"))
+    per_active_day = points("0.5", _("a gridworker's points per day with activity"))
 
     class Meta:
         verbose_name = _("scoring scheme")

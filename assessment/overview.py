@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from grid.models import RegionLevel
 
-from . import indicators, scores
+from . import indicators, periods, scores
 
 
 def _values(region, period):
@@ -73,3 +73,30 @@ def trend(region, period, key):
         found = indicators.counts(region, month.start, month.until, families=families)
         points.append({"period": month.code, "value": indicator.value(found)})
     return {"key": key, "name": indicator.name, "label": str(indicator.label), "unit": indicator.unit, "points": points}
+
+
+def me(user, now=None):
+    """What "我的" shows: the person's units and cells, and their own figures this month (the same
+    counts the assessment ranks gridworkers by)."""
+    from grid import jurisdiction
+    from grid.models import display_name
+
+    period = periods.current_month(now)
+    members = jurisdiction.of(user).members
+    cells = {cell.code: cell for member in members for cell in member.cells.all()}
+    return {
+        "username": user.get_username(),
+        "name": display_name(user),
+        "units": [
+            {
+                "code": member.unit.code,
+                "name": member.unit.name,
+                "role": member.role,
+                "role_display": member.get_role_display(),
+            }
+            for member in members
+        ],
+        "cells": [{"code": code, "name": cell.name} for code, cell in sorted(cells.items())],
+        "month": period.first.strftime("%Y-%m"),
+        "figures": scores.people_counts([user.pk], period.start, period.until)[user.pk],
+    }

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>0[1-9]|1[0-2])|Q(?P<quarter>[1-4])))?$")
+PATTERN = re.compile(r"^(?P<year>[0-9]{4})(?:-(?:(?P<month>0[1-9]|1[0-2])|Q(?P<quarter>[1-4])))?$")
+# The same for the API schema: ASCII digits, years 1900–2999.
+SCHEMA_PATTERN = r"^(19|2[0-9])[0-9]{2}(-(0[1-9]|1[0-2])|-Q[1-4])?$"
 
 
 def _midnight(day):

@@ -21,6 +21,7 @@ from disputes.lifecycle import OPEN_STATES
 from disputes.models import Case, CaseState, Grade, Report
 from grid import codes
 from grid.models import GridCell, Region, RegionLevel
+from supervision import wall as supervision_wall
 
 from . import indicators
 from .indicators import NOT_DUE
@@ -273,6 +274,7 @@ def board(region, period=DEFAULT_PERIOD, now=None):
         "ranking": ranking(region, start, until),
         "categories": categories(region, start, until),
         "supervise": supervise(region, now),
+        "orders": supervision_wall.open_orders(region, now),
         "cases": map_points(region, now),
         "notices": [notice for notice in [holidays.warning(timezone.localdate(now))] if notice],
         "labels": {

@@ -28,12 +28,16 @@ from django.views.decorators.cache import never_cache
 
 from assessment import wall as figures
 from disputes.models import CaseState
+from earlywarning.models import Level, WarningKind
 from grid import jurisdiction
-from grid.models import RegionLevel
+from grid.models import Region, RegionLevel
 from realtime.auth import display_identity
 from realtime.events import EventKind
 from realtime.models import EventGroup
 from realtime.publish import region_group
+from supervision.models import Level as OrderLevel
+from supervision.models import OrderState
+from supervision.models import Reason as OrderReason
 
 # The script refreshes the figures this often (seconds), and shortly after events.
 REFRESH_SECONDS = 45
@@ -75,7 +79,14 @@ def wall(request):
     region, problem = figures.choose_region(allowed, request.GET.get("region") or None)
     if problem:
         return refused(request, problem)
-    response = render(request, "frontend/wall.html", {"region": region, "config": config(region, token, viewer)})
+    period = request.GET.get("period")
+    period = period if period in figures.PERIODS else figures.DEFAULT_PERIOD
+    navigation = navigate(region, allowed, period)
+    response = render(
+        request,
+        "frontend/wall.html",
+        {"region": region, "navigation": navigation, "config": config(region, token, viewer, period, navigation)},
+    )
     response["Referrer-Policy"] = REFERRER_POLICY
     return response
 
@@ -90,10 +101,37 @@ def start_position(region):
     return recent[-1] - 1 if len(recent) == FEED_BACKLOG else 0
 
 
-def config(region, token, viewer):
+def wall_url(**params):
+    """The wall's own address with `params`. A display's token is in no link: the script adds it
+    when one is followed (wall/main.js), so that it is never copied out of the page with a link."""
+    return f"{reverse('frontend:wall')}?{urlencode(params)}"
+
+
+def navigate(region, allowed, period):
+    """Where the wall may go from here: the same wall for another period, an area one level down
+    (the ranking's rows and the map's areas), and back up to the region above while it lies within
+    the jurisdiction (a township's wall at the county centre goes back to the county's)."""
+    top = any(region.code == other.code for other in allowed)
+    parent = None if top else Region.objects.defer("boundary").filter(pk=region.parent_id).first()
+    return {
+        "period": period,
+        "periods": [
+            {"name": name, "label": texts()["periods"][name], "url": wall_url(region=region.code, period=name)}
+            for name in figures.PERIODS
+        ],
+        "up": {"name": parent.name, "url": wall_url(region=parent.code, period=period)} if parent else None,
+        # "{code}" is replaced by the script with an area's code.
+        "down": wall_url(period=period, region="CODE").replace("CODE", "{code}")
+        if CHILD_LEVEL.get(region.level)
+        else None,
+    }
+
+
+def config(region, token, viewer, period, navigation):
     """What the script needs: addresses, the region, the credential and every label it shows."""
     return {
-        "api": f"{reverse('assessment_api:wall')}?{urlencode({'region': region.code})}",
+        "api": f"{reverse('assessment_api:wall')}?{urlencode({'region': region.code, 'period': period})}",
+        "down": navigation["down"],
         "boundaries": reverse("maps:regions"),
         "events": EVENTS_PATH + (f"?{urlencode({'display': token})}" if token else ""),
         "display": token,
@@ -127,9 +165,18 @@ def texts():
         "daysHours": _("%(days)s d %(hours)s h"),
         "redAlert": _("Red alert: case %(number)s, %(category)s"),
         "moreAlerts": _("and %(count)s more"),
+        "warningAlert": _("Early warning (%(level)s): %(kind)s at %(place)s"),
+        "warningKinds": {key: str(label) for key, label in WarningKind.choices},
+        "warningLevels": {key: str(label) for key, label in Level.choices},
         "page": _("page %(page)s of %(pages)s"),
         "mapCount": _("Open cases on the map: %(count)s"),
         "stateTo": _("→ %(state)s"),
+        "orderLeft": _("%(time)s left"),
+        "orderLate": _("late by %(time)s"),
+        "orderDaysClock": _("%(days)s d %(clock)s"),
+        "orderReasons": {key: str(label) for key, label in OrderReason.choices},
+        "orderLevels": {key: str(label) for key, label in OrderLevel.choices},
+        "orderStates": {key: str(label) for key, label in OrderState.choices},
         "periods": {
             "today": _("today"),
             "week": _("this week"),

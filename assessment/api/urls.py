@@ -9,4 +9,5 @@ urlpatterns = [
     path("assessment/", views.OverviewView.as_view(), name="overview"),
     path("assessment/trend/", views.TrendView.as_view(), name="trend"),
     path("assessment/monthly/", views.MonthlyReportView.as_view(), name="monthly"),
+    path("me/", views.MeView.as_view(), name="me"),
 ]

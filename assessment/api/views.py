@@ -4,7 +4,7 @@ quarter or year."""
 
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -13,9 +13,15 @@ from rest_framework.views import APIView
 from core.api_errors import ERRORS
 from core.errors import NotAllowed, NotFound
 from core.params import QuerySerializer
+from disputes.api.views import Authenticated
 from grid import jurisdiction
 
 from .. import indicators, monthly, overview, periods, wall
+
+
+@extend_schema_field({"type": "string", "pattern": periods.SCHEMA_PATTERN})
+class PeriodField(serializers.CharField):
+    pass
 
 
 class AssessmentQuerySerializer(QuerySerializer):
@@ -25,7 +31,7 @@ class AssessmentQuerySerializer(QuerySerializer):
         help_text=_("a region within your jurisdiction (12-digit code); default: your top region"),
         error_messages={"invalid": _("A region code has 12 digits.")},
     )
-    period = serializers.CharField(
+    period = PeriodField(
         required=False, help_text=_("a month (2026-11), a quarter (2026-Q4) or a year (2026); default: this month")
     )
 
@@ -164,3 +170,43 @@ class MonthlyReportView(APIView):
             response["Content-Disposition"] = f'inline; filename="report-{region.code}-{period.code}.pdf"'
             return response
         return HttpResponse(monthly.html(region, period), content_type="text/html; charset=utf-8")
+
+
+class MyFiguresSerializer(serializers.Serializer):
+    reports = serializers.IntegerField(help_text=_("reports made"))
+    on_spot_reports = serializers.IntegerField(help_text=_("matters settled on the spot"))
+    verifications = serializers.IntegerField(help_text=_("verifications done"))
+    verified_on_time = serializers.IntegerField(help_text=_("verifications done on time"))
+    active_days = serializers.IntegerField(help_text=_("days with activity"))
+
+
+class MyPlaceSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class MyUnitSerializer(MyPlaceSerializer):
+    role = serializers.CharField()
+    role_display = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField()
+    units = MyUnitSerializer(many=True)
+    cells = MyPlaceSerializer(many=True)
+    month = serializers.CharField(help_text=_("the month of the figures, YYYY-MM"))
+    figures = MyFiguresSerializer()
+
+
+class MeView(Authenticated, APIView):
+    """The signed-in person's own page ("我的"): their units and cells, and their figures this month."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary=_("Me: my units and grid cells, and my figures this month"),
+        responses={200: MeSerializer, 401: ERRORS[401]},
+    )
+    def get(self, request):
+        return Response(MeSerializer(overview.me(request.user)).data)

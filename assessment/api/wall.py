@@ -184,6 +184,18 @@ class WallSuperviseRowSerializer(serializers.Serializer):
     lat = serializers.FloatField()
 
 
+class WallOrderRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    grade = serializers.CharField()
+    reason = serializers.CharField(help_text=_("why it was issued: overdue, complaint, red_grade …"))
+    level = serializers.CharField(help_text=_("township or county"))
+    state = serializers.CharField(help_text=_("open, reminded or escalated"))
+    unit_name = serializers.CharField(help_text=_("the unit that must reply"))
+    due_at = serializers.DateTimeField(help_text=_("the reply is due then: the panel counts down to it"))
+    overdue = serializers.BooleanField()
+
+
 class WallCasePointSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.CharField()
@@ -210,6 +222,9 @@ class WallSerializer(serializers.Serializer):
     categories = WallCategorySerializer(many=True)
     supervise = WallSuperviseRowSerializer(
         many=True, help_text=_("up to 20 open cases past due, most overdue first (督办)")
+    )
+    orders = WallOrderRowSerializer(
+        many=True, help_text=_("up to 20 supervision orders awaiting a reply, the nearest deadline first (督办令)")
     )
     cases = WallCasePointSerializer(many=True, help_text=_("open cases, newest first, at most 1000"))
     notices = serializers.ListField(

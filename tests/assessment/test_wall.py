@@ -481,7 +481,8 @@ def test_a_display_token_opens_nothing_else(world, scene):
 
 def test_the_wall_costs_a_fixed_number_of_queries(world, scene, django_assert_max_num_queries):
     fresh = type(world.county_operator).objects.get(pk=world.county_operator.pk)
-    with django_assert_max_num_queries(16):  # 2 for the memberships, 14 for the figures
+    # 2 for the memberships, 14 for the figures, 1 for the supervision orders awaiting a reply (督办令)
+    with django_assert_max_num_queries(17):
         get(client_for(fresh))
     with CaptureQueriesContext(connection) as few:
         get(client_for(world.county_operator))
@@ -517,6 +518,7 @@ def test_the_schema_describes_the_wall(world):
         "ranking",
         "categories",
         "supervise",
+        "orders",
         "cases",
         "notices",
         "labels",

@@ -295,6 +295,33 @@ def test_the_language_switch_gives_english_and_keeps_the_display(server, new_con
     assert page.locator("html").get_attribute("lang") == "zh-hans"
 
 
+def test_a_display_switches_the_period_drills_into_a_township_and_comes_back(server, new_context, display_token):
+    page = open_wall(new_context, display_token)
+    expect(page.locator('.wall-periods a[aria-current="true"]')).to_have_text("本月")
+    with page.expect_navigation():
+        page.locator(".wall-periods a", has_text="本年").click()
+    expect(page.locator("#wall-status")).to_have_attribute("data-status", "live", timeout=STREAM_LIVE)
+    expect(page.locator('.wall-periods a[aria-current="true"]')).to_have_text("本年")
+    expect(page.locator("#indicators-period")).to_have_text("本年")
+    assert "display=" in page.url and "period=year" in page.url  # the display kept its token
+
+    link = page.locator("#wall-ranking tbody tr:not(.is-empty) a.wall-ranking-link").first
+    township = link.inner_text()
+    with page.expect_navigation():
+        link.click()
+    expect(page.locator("h1")).to_contain_text(township)
+    expect(page.locator("#ranking-title")).to_contain_text("村排名")
+    expect(page.locator("#wall-status")).to_have_attribute("data-status", "live", timeout=STREAM_LIVE)
+    expect(page.locator('.wall-periods a[aria-current="true"]')).to_have_text("本年")  # the period goes along
+    assert check_accessibility(page) == []
+    screenshot(page, "wall-township")
+    with page.expect_navigation():
+        page.locator(".wall-up").click()
+    expect(page.locator("#ranking-title")).to_contain_text("乡镇")
+    expect(page.locator(".wall-up")).to_have_count(0)
+    assert not page.errors
+
+
 # --- how it looks, at 1920 × 1080 and at 4K ------------------------------------------------------
 
 
@@ -335,6 +362,13 @@ def check_board(page, server, token, overdue_cases):
     expect(page.locator("#wall-categories li:not(.is-empty) .bar-name").first).to_have_text(
         expected["categories"][0]["name"]
     )
+    # A list longer than its rows says which page it shows, so page 2 is not read as the top list.
+    rows = int(page.locator("#wall-categories").get_attribute("data-rows"))
+    pages = -(-len(expected["categories"]) // rows)
+    if pages > 1:
+        expect(page.locator("#categories-page")).to_have_text(re.compile(rf"\b1\s*/\s*{pages}\b"))
+    else:
+        expect(page.locator("#categories-page")).to_have_text("")
     supervise = page.locator("#wall-supervise tbody tr:not(.is-empty)")
     for number in overdue_cases:
         expect(supervise.filter(has_text=number)).to_have_count(1)

@@ -50,7 +50,7 @@ def test_a_display_token_opens_its_region_without_sign_in_in_chinese(world):
     # The script sends the token to the API (as a header) and to the websocket; it is in no link.
     assert config["display"] == token
     assert config["events"].startswith("/ws/events/?display=")
-    assert config["api"] == f"/api/wall/?region={world.t1.code}"
+    assert config["api"] == f"/api/wall/?region={world.t1.code}&period=month"  # the default period
     assert not re.search(r'href="[^"]*display=', html)
     # Positions are kept per display, not per token text.
     assert config["storageKey"] == f"gridgov:wall:display:{display_id}:{world.t1.code}"
@@ -187,3 +187,47 @@ def test_the_page_carries_the_settings_the_script_needs(world, settings):
     assert 30 <= config["refreshSeconds"] <= 60
     assert config["timeZone"] == settings.TIME_ZONE
     assert config["boundaries"] == "/maps/regions.geojson"
+
+
+# --- the period switch and drill-down (issue 17) --------------------------------------------
+
+
+def links_of(response):
+    return dict(re.findall(rb'<a href="([^"]+)"[^>]*>([^<]+)</a>', response.content))
+
+
+def test_the_period_switch_and_the_way_down_and_back_up(world):
+    client = signed_in(world.county_operator)
+    county = client.get(URL, {"period": "week"})
+    config = config_of(county)
+    assert config["api"].endswith(f"region={world.county.code}&period=week")
+    assert config["down"] == "/wall/?period=week&region={code}"
+    content = county.content.decode()
+    assert f'<a href="/wall/?region={world.county.code}&amp;period=year">' in content
+    assert re.search(r'<a href="/wall/\?region=\d+&amp;period=week" aria-current="true">', content)
+    assert 'class="wall-up"' not in content  # the county is the operator's top: no way further up
+
+    township = client.get(URL, {"region": world.t1.code, "period": "week"})
+    config = config_of(township)
+    assert config["region"]["code"] == world.t1.code and config["down"] == "/wall/?period=week&region={code}"
+    assert f'<a class="wall-up" href="/wall/?region={world.county.code}&amp;period=week">' in township.content.decode()
+
+    village = config_of(client.get(URL, {"region": world.v1.code}))
+    assert village["down"] is None and village["api"].endswith("period=month")  # no level below; the default period
+
+
+def test_an_unknown_period_falls_back_to_the_month_and_a_display_goes_up_to_its_own_region(world):
+    token, _id = issue_display_token(world.county.code)
+    response = Client().get(URL, {"display": token, "region": world.t1.code, "period": "decade"})
+    config = config_of(response)
+    assert config["api"].endswith("period=month") and config["display"] == token
+    assert config["down"] == "/wall/?period=month&region={code}"  # the script adds the token when followed
+    content = response.content.decode()
+    assert f'class="wall-up" href="/wall/?region={world.county.code}&amp;period=month"' in content
+    assert not re.search(r'href="[^"]*display=', content)
+
+
+def test_a_township_operator_has_no_way_up_to_the_county(world):
+    content = signed_in(world.operator).get(URL).content.decode()
+    assert 'class="wall-up"' not in content
+    assert config_of(signed_in(world.operator).get(URL))["region"]["code"] == world.t1.code

@@ -29,6 +29,11 @@ export function createFeed({ list, empty, kinds, states, text, formats, now }) {
 
   function detail(event) {
     const payload = event.payload || {};
+    if (payload.warning) {
+      // An early warning: its place and level (the wall shows no evidence, no case numbers).
+      const warning = payload.warning;
+      return [warning.place, (text.warningLevels || {})[warning.level] || warning.level].filter(Boolean).join(" · ");
+    }
     const facts = payload.case || {};
     const parts = [facts.category];
     if (event.kind === "state_changed" && payload.to_state) {
@@ -58,7 +63,7 @@ export function createFeed({ list, empty, kinds, states, text, formats, now }) {
       const at = new Date(event.at);
       row.dataset.seq = String(event.seq);
       row.dataset.kind = event.kind;
-      row.dataset.grade = facts.grade || "";
+      row.dataset.grade = facts.grade || (event.payload && event.payload.warning ? event.payload.warning.level : "");
       row.children[0].dateTime = event.at || "";
       setText(row.children[0], isNaN(at) ? "" : formats.moment(at, moment));
       setText(row.children[1], kinds[event.kind] || event.kind);

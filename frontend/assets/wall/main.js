@@ -56,7 +56,19 @@ function boot() {
   const alertNode = byId("wall-alert");
   const mapCount = byId("map-count");
 
-  const panels = createPanels({ text, states: config.states, formats });
+  const withDisplay = (href) => (config.display ? `${href}&display=${encodeURIComponent(config.display)}` : href);
+  // A display's wall follows its links (the period switch, back up, an area's own wall) with its
+  // token, which no link in the page holds.
+  if (config.display) {
+    document.addEventListener("click", (event) => {
+      const link = event.target.closest && event.target.closest('a[href^="/wall/"]');
+      if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey) return;
+      event.preventDefault();
+      window.location.assign(withDisplay(link.getAttribute("href")));
+    });
+  }
+  const openArea = config.down ? (code) => window.location.assign(withDisplay(config.down.replace("{code}", encodeURIComponent(code)))) : null;
+  const panels = createPanels({ text, states: config.states, formats, down: config.down });
   const feed = createFeed({
     list: byId("wall-feed"),
     empty: byId("feed-empty"),
@@ -156,9 +168,15 @@ function boot() {
   let alertTimer = null;
   let alertCount = 0;
 
-  function redAlert(facts) {
+  function redAlert(facts, warning) {
     alertCount += 1;
-    let message = fill(text.redAlert, { number: facts.number || "", category: facts.category || "" });
+    let message = warning
+      ? fill(text.warningAlert, {
+          level: text.warningLevels[warning.level] || warning.level,
+          kind: text.warningKinds[warning.kind] || warning.kind,
+          place: warning.place || "",
+        })
+      : fill(text.redAlert, { number: facts.number || "", category: facts.category || "" });
     if (alertCount > 1) message += ` ${fill(text.moreAlerts, { count: alertCount - 1 })}`;
     setText(alertNode.firstElementChild, message);
     alertNode.hidden = false;
@@ -173,20 +191,32 @@ function boot() {
 
   // --- events ---------------------------------------------------------------------------------
 
-  const PULSES = { report_received: "report", red_alert: "alert", escalated: "event", deadline_breached: "event" };
+  const PULSES = {
+    report_received: "report",
+    red_alert: "alert",
+    escalated: "event",
+    deadline_breached: "event",
+    warning_raised: "alert",
+  };
+  // An early warning of these levels raises the alert banner too (预警).
+  const ALERTING_LEVELS = new Set(["orange", "red"]);
 
   function onEvent(event) {
     // A signed-in user's stream may hold more than this wall's region (a superuser's, all counties).
     if (!String(event.area_code || "").startsWith(config.region.prefix)) return;
     lastEventAt = Date.now();
     feed.add(event);
+    const warning = event.payload && event.payload.warning;
     const facts = (event.payload && event.payload.case) || {};
     const age = now() - Date.parse(event.at);
-    const point = facts.point || [];
-    if (wallMap && beenLive && PULSES[event.kind] && age < RECENT_MS) {
-      wallMap.pulse(point[0], point[1], PULSES[event.kind], facts.number);
+    const point = (warning ? warning.point : facts.point) || [];
+    if (wallMap && beenLive && PULSES[event.kind] && age < RECENT_MS && point.length) {
+      wallMap.pulse(point[0], point[1], PULSES[event.kind], facts.number || (warning && warning.place));
     }
     if (event.kind === "red_alert" && age < ALERT_RECENT_MS) redAlert(facts);
+    if (event.kind === "warning_raised" && warning && ALERTING_LEVELS.has(warning.level) && age < ALERT_RECENT_MS) {
+      redAlert(facts, warning);
+    }
     refresher.soon();
   }
 
@@ -240,6 +270,7 @@ function boot() {
       boundariesUrl: config.boundaries,
       region: config.region,
       childLevel: config.levels.children,
+      onArea: openArea,
       onFailure: () => {},
     });
     if (lastCases) setText(mapCount, fill(text.mapCount, { count: formats.count(wallMap.setCases(lastCases)) }));

@@ -19,7 +19,7 @@ function remPixels() {
   return parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
 }
 
-export function createWallMap(map, { boundariesUrl, region, childLevel, onFailure }) {
+export function createWallMap(map, { boundariesUrl, region, childLevel, onArea, onFailure }) {
   const prefix = region.prefix;
   // Nobody touches the wall: no controls, no dragging or zooming, fractional zoom to fill the panel.
   map.options.zoomSnap = 0.1;
@@ -63,9 +63,11 @@ export function createWallMap(map, { boundariesUrl, region, childLevel, onFailur
           const label = children.features.length <= 40;
           inner = L.geoJSON(children, {
             pane: "wall-boundaries",
-            interactive: false,
-            style: () => ({ color: "#5ec8ff", weight: rem * 0.08, opacity: 0.7, fillColor: "#1d6fa5", fillOpacity: 0.08 }),
+            interactive: Boolean(onArea), // a click on an area opens its wall
+            style: () => ({ color: "#5ec8ff", weight: rem * 0.08, opacity: 0.7, fillColor: "#1d6fa5", fillOpacity: 0.08, className: onArea ? "wall-area" : "" }),
             onEachFeature(feature, layer) {
+              const code = feature.properties.code || feature.id;
+              if (onArea && code) layer.on("click", () => onArea(code));
               if (!label) return;
               layer.bindTooltip(feature.properties.name, {
                 permanent: true,

@@ -87,7 +87,7 @@ function cell(tag, className) {
   return node;
 }
 
-export function createPanels({ text, states, formats }) {
+export function createPanels({ text, states, formats, down }) {
   const counters = ["reports", "accepted", "closed", "overdue"].map((name) => [name, byId(`today-${name}`)]);
   const gauges = [
     ["closure_rate", byId("rate-closure")],
@@ -98,7 +98,7 @@ export function createPanels({ text, states, formats }) {
 
   const categories = new PagedRows(
     byId("wall-categories"),
-    null,
+    byId("categories-page"),
     () => {
       const row = cell("li", "bar");
       row.append(cell("span", "bar-name"), cell("span", "bar-track"), cell("span", "bar-count"));
@@ -137,6 +137,52 @@ export function createPanels({ text, states, formats }) {
     text,
   );
 
+  // 督办令: each order counts down to its own reply deadline, every second (the board comes less often).
+  const orderLabels = (map, key) => (text[map] || {})[key] || key;
+  const orderCountdown = (node) => {
+    const due = Date.parse(node.dataset.due || "");
+    if (!isFinite(due)) return setText(node, "");
+    const ms = due - Date.now();
+    const seconds = Math.floor(Math.abs(ms) / 1000);
+    const days = Math.floor(seconds / 86400);
+    const pad = (n) => String(n).padStart(2, "0");
+    const clock = `${pad(Math.floor((seconds % 86400) / 3600))}:${pad(Math.floor((seconds % 3600) / 60))}:${pad(seconds % 60)}`;
+    const time = days ? fill(text.orderDaysClock, { days, clock }) : clock;
+    node.classList.toggle("is-bad", ms < 0);
+    setText(node, fill(ms < 0 ? text.orderLate : text.orderLeft, { time }));
+  };
+  const ordersTable = byId("wall-orders");
+  const orders = ordersTable
+    ? new PagedRows(
+        ordersTable.tBodies[0],
+        byId("orders-page"),
+        () => {
+          const row = cell("tr");
+          ["col-number", "col-reason", "col-level", "col-unit", "col-countdown"].forEach((name) =>
+            row.appendChild(cell("td", name)),
+          );
+          return row;
+        },
+        (row, item) => {
+          const [number, reason, level, unit, countdown] = row.children;
+          row.dataset.order = String(item.id);
+          row.dataset.state = item.state;
+          row.dataset.grade = item.grade || "";
+          setText(number, item.number);
+          setText(reason, orderLabels("orderReasons", item.reason));
+          const state = item.state === "open" ? "" : ` · ${orderLabels("orderStates", item.state)}`;
+          setText(level, `${orderLabels("orderLevels", item.level)}${state}`);
+          setText(unit, item.unit_name);
+          countdown.dataset.due = item.due_at || "";
+          orderCountdown(countdown);
+        },
+        text,
+      )
+    : null;
+  if (ordersTable) {
+    setInterval(() => ordersTable.querySelectorAll("tr:not(.is-empty) td.col-countdown").forEach(orderCountdown), 1000);
+  }
+
   const rankingBody = byId("wall-ranking").tBodies[0];
   const ranking = new PagedRows(
     rankingBody,
@@ -153,7 +199,17 @@ export function createPanels({ text, states, formats }) {
       const [rank, name, cases, closure, onTime, satisfied, local, overdue] = row.children;
       row.dataset.code = item.code;
       setText(rank, index + 1);
-      setText(name, item.name);
+      if (down) {
+        // Drill down: the area's own wall (its link is the server's, with the period and any display token).
+        let link = name.firstChild;
+        if (!link || link.tagName !== "A") {
+          name.textContent = "";
+          link = name.appendChild(document.createElement("a"));
+          link.className = "wall-ranking-link";
+        }
+        link.href = down.replace("{code}", encodeURIComponent(item.code));
+        setText(link, item.name);
+      } else setText(name, item.name);
       setText(cases, formats.count(item.cases));
       setText(closure, formats.shortRate(item.closure_rate));
       setText(onTime, formats.shortRate(item.on_time_rate));
@@ -193,6 +249,12 @@ export function createPanels({ text, states, formats }) {
     supervise.set(overdue);
     byId("supervise-empty").hidden = overdue.length > 0;
     byId("wall-supervise").parentNode.hidden = overdue.length === 0;
+
+    if (orders) {
+      const open = board.orders || [];
+      orders.set(open);
+      byId("orders-empty").hidden = open.length > 0;
+    }
 
     ranking.set(board.ranking || []);
   }

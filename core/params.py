@@ -7,6 +7,7 @@ List filters derive from `ParamFilterSet`, query serializers from `QuerySerializ
 """
 
 import datetime
+import re
 
 import django_filters
 from django import forms
@@ -145,6 +146,17 @@ class StrictUUIDField(serializers.UUIDField):
         return super().to_internal_value(data)
 
 
+# Four decimal numbers, as the schema says (Python's float() would also take "1_0", "inf", "١").
+BBOX_PATTERN = r"^-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?){3}$"
+BBOX_SCHEMA = {
+    "type": "string",
+    "pattern": BBOX_PATTERN,
+    "example": "114.0,41.0,115.0,42.0",
+    "description": "minlon,minlat,maxlon,maxlat in WGS 84, with minlon < maxlon and minlat < maxlat",
+}
+_BBOX = re.compile(BBOX_PATTERN)
+
+
 class BBoxField(forms.CharField):
     """minlon,minlat,maxlon,maxlat in WGS 84."""
 
@@ -153,6 +165,8 @@ class BBoxField(forms.CharField):
         if not value:
             return None
         try:
+            if not _BBOX.match(value):
+                raise ValueError(value)
             minlon, minlat, maxlon, maxlat = (float(part) for part in value.split(","))
         except ValueError:
             raise forms.ValidationError(
@@ -165,7 +179,7 @@ class BBoxField(forms.CharField):
         return Polygon.from_bbox((minlon, minlat, maxlon, maxlat))
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(BBOX_SCHEMA)
 class BBoxFilter(django_filters.Filter):
     field_class = BBoxField
 

@@ -31,7 +31,7 @@ class EventSerializer(serializers.Serializer):
     seq = serializers.IntegerField()
     audit_seq = serializers.IntegerField()
     kind = serializers.CharField()
-    case_id = serializers.IntegerField()
+    case_id = serializers.IntegerField(allow_null=True)
     area_code = serializers.CharField()
     at = serializers.DateTimeField()
     payload = serializers.JSONField()

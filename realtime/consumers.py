@@ -51,7 +51,7 @@ from grid.models import Region, RegionLevel
 from .access import groups_for
 from .auth import display_region, query_params, user_for_token_async
 from .models import Event
-from .publish import ALL_GROUPS, CATCH_UP_LIMIT, catch_up, region_group
+from .publish import ALL_GROUPS, CATCH_UP_LIMIT, catch_up, event_frame, region_group
 
 logger = logging.getLogger(__name__)
 
@@ -220,7 +220,7 @@ class EventConsumer(AuthorisedConsumer):
                 self.floor = events[-1]["seq"]
                 self.last = max(self.last, self.floor)
             for event in fresh:
-                await self.send_json({"type": "event", "event": event})
+                await self.send(text_data=event_frame(event))
             if len(events) < CATCH_UP_LIMIT:
                 break
         while self.recent and self.recent[0] <= self.floor:
@@ -236,7 +236,9 @@ class EventConsumer(AuthorisedConsumer):
         if len(self.recent) > RECENT_POSITIONS:
             self.recent_set.discard(self.recent.popleft())
         self.last = max(self.last, seq)
-        await self.send_json({"type": "event", "event": event})
+        # Encoded once by the publisher for every socket (publish.event_frame); an older publisher's
+        # message without it is encoded here.
+        await self.send(text_data=message.get("frame") or event_frame(event))
 
     # --- heartbeats and client frames ---------------------------------------------------------
 

@@ -23,6 +23,9 @@ class EventKind(models.TextChoices):
     JOINT_SUMMONED = "joint_summoned", _("joint task summoned")  # 吹哨
     JOINT_ANSWERED = "joint_answered", _("joint task answered")  # 报到
     RED_ALERT = "red_alert", _("red alert")  # 红色预警
+    WARNING_RAISED = "warning_raised", _("early warning raised")  # 预警
+    WARNING_CHANGED = "warning_changed", _("early warning handled")  # 研判、处置、排除
+    SUPERVISION = "supervision", _("supervision order")  # 督办: issued, replied, reminded, escalated, closed
 
 
 # Keys that would carry personal data or free text; refused anywhere in a payload.
@@ -123,6 +126,43 @@ def joint_answered(case, *, unit_name, answered_at):
     return {**case, "answered_by_unit": str(unit_name), "answered_at": _when(answered_at)}
 
 
+def supervision(case, *, action, order_id, level, cause, state, due_at, issued_at):
+    """A supervision order (督办) on `case` changed: `action` is the audit action, `cause` the order's
+    reason as a short code; its countdown runs to `due_at`. Never what is required or replied."""
+    return {
+        **case,
+        "action": action,
+        "order": {
+            "id": int(order_id),
+            "level": level,
+            "cause": cause,
+            "state": state,
+            "due_at": _when(due_at),
+            "issued_at": _when(issued_at),
+        },
+    }
+
+
 def red_alert(case, *, cause):
     """A red-grade case, or a cluster flagged by 预警研判; `cause` is a short code, not free text."""
     return {**case, "cause": cause}
+
+
+def warning_payload(*, warning_id, kind, level, state, place, area_code, point=None, count=None):
+    """What every event about an early warning shows: its kind, level, state, place and point.
+
+    `place` is the name of a cell, village or township, never a person's: a warning about
+    parties names the region their disputes lie in. No evidence, case numbers, notes or reasons.
+    """
+    return {
+        "warning": {
+            "id": int(warning_id),
+            "kind": kind,
+            "level": level,
+            "state": state,
+            "place": str(place),
+            "area_code": area_code,
+            "point": None if point is None else [_coordinate(point[0]), _coordinate(point[1])],
+            "count": None if count is None else int(count),
+        }
+    }

@@ -18,7 +18,8 @@ class Event(models.Model):
     seq = models.BigIntegerField(_("stream position"), primary_key=True)
     audit_seq = models.BigIntegerField(_("audit sequence number"), db_index=True)
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
-    case_id = models.BigIntegerField(_("case id"), db_index=True)
+    # Empty for an event about something other than a case (an early warning: its id is in the payload).
+    case_id = models.BigIntegerField(_("case id"), db_index=True, null=True, blank=True)
     # The deepest code of the place (15-digit cell code, else a 12-digit region code).
     area_code = models.CharField(_("area code"), max_length=15, db_index=True)
     # Audience-safe: what every member of the groups below may see (realtime.events).

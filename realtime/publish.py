@@ -39,6 +39,8 @@ Groups
     position it has applied and ignores anything at or below it.
 """
 
+import asyncio
+import json
 import logging
 
 from asgiref.sync import async_to_sync
@@ -142,7 +144,8 @@ def record(kind, *, case_id, audit_seq, area_code, units=(), users=(), payload):
     """Write an event in the current transaction and send it to its groups once that commits.
 
     Call it from a service function inside its `transaction.atomic()`, after the audit entry
-    and as the transaction's last write. `units` and `users` are ids or instances; `payload`
+    and as the transaction's last write. `case_id` is None for an event that is not about a case
+    (an early warning). `units` and `users` are ids or instances; `payload`
     must be audience-safe (build it with `realtime.events`). Returns the Event.
     """
     if not transaction.get_connection().in_atomic_block:
@@ -160,7 +163,9 @@ def record(kind, *, case_id, audit_seq, area_code, units=(), users=(), payload):
         payload=payload,
     )
     EventGroup.objects.bulk_create([EventGroup(event=event, group=group) for group in groups])
-    message = {"type": MESSAGE_TYPE, "event": serialise(event)}
+    data = serialise(event)
+    # The frame every socket is sent, encoded here once rather than once per socket.
+    message = {"type": MESSAGE_TYPE, "event": data, "frame": event_frame(data)}
     transaction.on_commit(lambda: fan_out(message, groups))
     return event
 
@@ -180,8 +185,16 @@ def fan_out(message, groups):
 
 
 async def _send_all(layer, message, groups):
-    for group in groups:
-        await layer.group_send(group, message)
+    # The groups at once: one round trip to Redis in flight per group, not one after another.
+    results = await asyncio.gather(*(layer.group_send(group, message) for group in groups), return_exceptions=True)
+    failed = [result for result in results if isinstance(result, BaseException)]
+    if failed:
+        raise failed[0]
+
+
+def event_frame(event):
+    """The websocket frame of one event, live and in catch-up alike (as the consumer's send_json encodes)."""
+    return json.dumps({"type": "event", "event": event})
 
 
 # --- reading -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ numbered in commit order, replayed for catch-up within the reader's jurisdiction
 
 import asyncio
 import contextlib
+import json
 import logging
 import socket
 import threading
@@ -23,7 +24,7 @@ from django.db import connection, connections, transaction
 from realtime import events
 from realtime.access import groups_for
 from realtime.models import Event, EventGroup, StreamCounter
-from realtime.publish import ALL_GROUPS, area_groups, catch_up, record, serialise
+from realtime.publish import ALL_GROUPS, area_groups, catch_up, event_frame, record, serialise
 from tests.realtime.conftest import build_world
 
 REDIS = "redis://127.0.0.1:6379/15"
@@ -142,7 +143,13 @@ class FanOut:
         assert Event.objects.filter(seq=event.seq).exists()
         assert len(written["callbacks"]) == 1
         assert before == {T1: [], T2: []}, "nothing may be sent before commit"
-        assert after[T1] == [{"type": "event.message", "event": serialise(Event.objects.get(seq=event.seq))}]
+        data = serialise(Event.objects.get(seq=event.seq))
+        # The frame is encoded once, by the publisher, and is exactly what every socket is sent (its
+        # keys in the publisher's order: PostgreSQL's jsonb keeps them in an order of its own, so the
+        # frame is compared decoded).
+        [message] = after[T1]
+        assert message["type"] == "event.message" and message["event"] == data
+        assert json.loads(message["frame"]) == json.loads(event_frame(data)) == {"type": "event", "event": data}
         assert after[T2] == [], "another township never receives this township's events"
 
     def test_rolled_back_transaction_leaves_no_event_and_sends_nothing(self, world, django_capture_on_commit_callbacks):

@@ -1,3 +1,6 @@
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -18,10 +21,6 @@ class Command(BaseCommand):
         token, display_id = issue_display_token(place.code)
         self.stdout.write(_("Display token for %(region)s (id %(id)s):") % {"region": place.name, "id": display_id})
         self.stdout.write(token)
-        self.stdout.write(
-            _(
-                "Connect the wall to /ws/events/?after=0&display=<token>. Revoke it by adding %(id)s to "
-                "REALTIME_REVOKED_DISPLAY_TOKENS."
-            )
-            % {"id": display_id}
-        )
+        self.stdout.write(_("Open this address on the wall's screen (nobody needs to sign in):"))
+        self.stdout.write(f"{settings.SITE_URL}/wall/?{urlencode({'display': token})}")
+        self.stdout.write(_("Revoke it by adding %(id)s to REALTIME_REVOKED_DISPLAY_TOKENS.") % {"id": display_id})

@@ -1,0 +1,29 @@
+"""gunicorn for the HTTP API and pages (the `web` service): sync workers, one request each at a time.
+
+Chosen by measurement (issue 12, the same machine, the same empty DRF endpoint with token
+authentication, two processes each): gunicorn sync 1,140 requests/s, uvicorn 342, daphne 343.
+Django's views are synchronous; an event loop in front of them only adds a thread hop per request.
+Websockets are served apart, by daphne (the `realtime` service), behind the same nginx.
+
+    WEB_WORKERS       processes per container; default 2 × cores + 1 (the database does the waiting)
+    WEB_TIMEOUT       seconds before a stuck worker is replaced (default 60: exports run on the job runner)
+"""
+
+import multiprocessing
+import os
+
+bind = "0.0.0.0:8000"
+workers = int(os.environ.get("WEB_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
+worker_class = "sync"
+timeout = int(os.environ.get("WEB_TIMEOUT") or 60)
+graceful_timeout = 30
+keepalive = 5  # nginx keeps its upstream connections open (docker/nginx.compose.conf)
+# A worker is replaced after this many requests (± jitter), so slow leaks never grow for ever.
+max_requests = 5000
+max_requests_jitter = 500
+# No preload: each worker opens its own database pool after the fork.
+preload_app = False
+accesslog = None  # nginx logs every request once
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES") or "127.0.0.1"

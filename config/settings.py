@@ -61,6 +61,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+# Where people open the product: links printed by commands (a wall's address with its display token).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "daphne",
@@ -86,10 +88,17 @@ INSTALLED_APPS = [
     "grid",
     "disputes",
     "assessment",
+    "earlywarning",
     "maps",
     "realtime",
     "frontend",
     "ledgers",
+    "supervision",
+    "sms",
+    "residents",
+    "open311",
+    "uploads",
+    "desk",
     "demo",
 ]
 
@@ -182,9 +191,14 @@ if REDIS_URL:
     # pubsub 153 ms p50 and 5,464 messages/s, core 316 ms and 3,773/s with messages dropped over
     # capacity; the default is pubsub.
     REDIS_CHANNEL_LAYER = env("REDIS_CHANNEL_LAYER", "pubsub")
+    # Installations (or test runs) sharing one Redis keep apart by prefix.
+    CHANNEL_LAYER_PREFIX = env("CHANNEL_LAYER_PREFIX", "asgi")
     if REDIS_CHANNEL_LAYER == "pubsub":
         CHANNEL_LAYERS = {
-            "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_LAYER_PREFIX},
+            }
         }
     else:
         CHANNEL_LAYERS = {
@@ -192,6 +206,7 @@ if REDIS_URL:
                 "BACKEND": "channels_redis.core.RedisChannelLayer",
                 "CONFIG": {
                     "hosts": [REDIS_URL],
+                    "prefix": CHANNEL_LAYER_PREFIX,
                     # A socket that falls this far behind loses messages; it catches up by sequence number.
                     "capacity": envint("REDIS_LAYER_CAPACITY", 1000),
                     "expiry": envint("REDIS_LAYER_EXPIRY", 60),
@@ -230,6 +245,24 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# Text messages (sms/): the sender, like Django's email backends — sms.backends.console.ConsoleBackend
+# (the default: printed by the job runner), sms.backends.file.FileBackend (JSON lines in
+# SMS_FILE_PATH) or sms.backends.tencent.TencentBackend (Tencent Cloud SMS, API 3.0). Messages
+# are sent after commit on the job runner, retried with backoff up to SMS_MAX_ATTEMPTS times.
+SMS_BACKEND = env("SMS_BACKEND", "sms.backends.console.ConsoleBackend")
+SMS_FILE_PATH = Path(env("SMS_FILE_PATH", BASE_DIR / "var" / "sms.jsonl"))
+SMS_TIMEOUT_SECONDS = envint("SMS_TIMEOUT_SECONDS", 10)
+SMS_MAX_ATTEMPTS = envint("SMS_MAX_ATTEMPTS", 6)
+SMS_RETRY_BASE_SECONDS = envint("SMS_RETRY_BASE_SECONDS", 30)
+# The provider's id of each template (sms/templates.py), e.g. "case_received=1234567,case_closed=1234568".
+SMS_TEMPLATE_IDS = dict(item.split("=", 1) for item in envlist("SMS_TEMPLATE_IDS", []) if "=" in item)
+SMS_TENCENT_ENDPOINT = env("SMS_TENCENT_ENDPOINT", "https://sms.tencentcloudapi.com")
+SMS_TENCENT_REGION = env("SMS_TENCENT_REGION", "ap-guangzhou")
+SMS_TENCENT_SECRET_ID = envsecret("SMS_TENCENT_SECRET_ID")
+SMS_TENCENT_SECRET_KEY = envsecret("SMS_TENCENT_SECRET_KEY")
+SMS_TENCENT_APP_ID = env("SMS_TENCENT_APP_ID")
+SMS_TENCENT_SIGN_NAME = env("SMS_TENCENT_SIGN_NAME")
 
 # Every socket re-reads the event stream from the database at each heartbeat, so a lost live
 # message arrives within one beat. The in-memory layer reaches no other process (the demo's
@@ -279,6 +312,12 @@ LOGIN_URL = "frontend:login"
 LOGIN_REDIRECT_URL = "frontend:home"
 
 # Office hours for limits in working hours, e.g. "08:30-12:00,14:30-17:30".
+# Further steps of each deadline sweeper pass (manage.py run_deadlines), as dotted paths of
+# functions step(now, batch) -> {name: count}: supervision orders for breaches, 催办 of missed replies.
+# The periodic steps of other apps, run after each pass of the deadline sweeper (run_deadlines):
+# supervision orders of breaches and their 催办, text messages never taken, expired uploads.
+DEADLINE_SWEEP_STEPS = ["supervision.services.sweep", "sms.services.sweep", "uploads.services.sweep"]
+
 WORKING_HOURS = [tuple(period.split("-")) for period in envlist("WORKING_HOURS", ["08:30-12:00", "14:30-17:30"])]
 
 # When a reported event may have happened: not before REPORT_EARLIEST_DATE (server time zone),
@@ -294,6 +333,9 @@ PHOTO_PUBLIC_MAX_SIDE = envint("PHOTO_PUBLIC_MAX_SIDE", 2048)
 # nginx, set this to the prefix of an `internal` location aliased to MEDIA_ROOT (e.g.
 # /protected-media/): Django then answers with X-Accel-Redirect and nginx sends the file.
 PHOTO_X_ACCEL_REDIRECT = env("PHOTO_X_ACCEL_REDIRECT")
+# Resumable photo uploads (uploads/, the tus protocol): hours an unfinished upload may rest between two
+# chunks before `manage.py clean_uploads` removes it and its bytes (under MEDIA_ROOT/uploads/partial/).
+UPLOAD_EXPIRY_HOURS = envint("UPLOAD_EXPIRY_HOURS", 72)
 
 # The mediation agreement's PDF embeds this TrueType font, subset (disputes/documents.py):
 # a .ttf or .ttc file and, for a collection, the face's index. Default: AR PL UMing CN
@@ -316,7 +358,7 @@ REST_FRAMEWORK = {
         "accounts.authentication.PhoneTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",  # the error responses every operation can give
     "DEFAULT_PARSER_CLASSES": [
         "core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
@@ -328,7 +370,15 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "resident": env("THROTTLE_RESIDENT", "60/hour"),
         "resident_case": env("THROTTLE_RESIDENT_CASE", "20/hour"),
+        # The resident's face (/r/): codes sent and reports taken, per phone number and per address.
+        "resident_code": env("THROTTLE_RESIDENT_CODE", "5/hour"),
+        "resident_code_address": env("THROTTLE_RESIDENT_CODE_ADDRESS", "20/hour"),
+        "resident_report": env("THROTTLE_RESIDENT_REPORT", "10/hour"),
+        "resident_report_address": env("THROTTLE_RESIDENT_REPORT_ADDRESS", "30/hour"),
         "login": env("THROTTLE_LOGIN", "30/hour"),
+        # Open311: reads (and wrong keys) per client address; posts per client application.
+        "open311": env("THROTTLE_OPEN311", "600/hour"),
+        "open311_client": env("THROTTLE_OPEN311_CLIENT", "5000/hour"),
         # Wrong passwords for one username, from anywhere: the name is locked until they age out.
         "login_failures": env("THROTTLE_LOGIN_FAILURES", "10/hour"),
     },
@@ -342,6 +392,25 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # The schema endpoint is drf-spectacular's own, not part of the API it describes.
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Choice sets that share a field name get names of their own (`--fail-on-warn` stays clean).
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "disputes.lifecycle.CaseState",
+        "ReportSourceEnum": "disputes.models.ReportSource",
+        "MediationSourceEnum": "disputes.models.MediationSource",
+        "ExportStateEnum": "ledgers.models.ExportState",
+        "CaseKindEnum": "disputes.models.CaseKind",
+        # The early warnings' choice sets share field names (kind, state) with the cases'.
+        "WarningKindEnum": "earlywarning.models.WarningKind",
+        "WarningStateEnum": "earlywarning.models.WarningState",
+        "WarningActEnum": "earlywarning.models.ActKind",
+        # And the supervision orders' (level, state, reason); their `level` meets the warnings'.
+        "WarningLevelEnum": "earlywarning.models.Level",
+        "OrderLevelEnum": "supervision.models.Level",
+        "OrderStateEnum": "supervision.models.OrderState",
+        "OrderReasonEnum": "supervision.models.Reason",
+    },
 }
 
 # The background under every map (maps/basemap.py): none (the default: no tiles, nothing asked

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from accounts.forms import AdminSignInForm
+from desk import views as desk_views
 
 admin.site.login_form = AdminSignInForm  # the login lockout, as on every sign-in
 admin.site.site_header = _("gridgov administration")
@@ -22,10 +23,20 @@ urlpatterns = [
     ),
     path("api/events/", include("realtime.urls")),
     path("api/ledgers/", include("ledgers.urls")),
+    path("api/uploads/", include("uploads.urls")),
+    path("api/desk/", include("desk.urls")),
+    path("api/", include("earlywarning.api.urls")),
     path("api/", include("assessment.api.urls")),
+    path("api/", include("supervision.api.urls")),
     path("api/", include("disputes.api.urls")),
     path("maps/", include("maps.urls")),
+    path("r/", include("residents.urls")),
+    path("open311/v2/", include("open311.urls")),
+    path("supervision/", include("supervision.urls")),
     path("accounts/", include("accounts.urls")),
+    path("desk/", desk_views.desk, name="desk"),
+    path("desk/notices/<int:pk>/", desk_views.notice, name="desk-notice"),
+    path("desk/notices/<int:pk>/pdf", desk_views.notice_pdf, name="desk-notice-pdf"),
     path("", include("frontend.urls")),
 ]
 

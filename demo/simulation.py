@@ -418,13 +418,24 @@ class Simulation:
 
     # --- reports ------------------------------------------------------------------------
 
-    def report(self, occurred_at=None):
+    def report(self, occurred_at=None, *, cell=None, category_code=None, parties=None, description=None):
+        """Report a made-up case; `cell`, `category_code`, `parties` and `description` plant a given one."""
         world, rng = self.world, self.rng
-        reporter, cell = rng.choices(world.reporters, world.reporter_weights)[0]
-        category, _weight, templates = rng.choices(world.plan, [weight for _c, weight, _t in world.plan])[0]
+        reporter, chosen = rng.choices(world.reporters, world.reporter_weights)[0]
+        if cell is None:
+            cell = chosen
+        else:
+            reporter = world.gridworker_of_cell.get(cell.pk) or next(u for u, c in world.reporters if c.pk == cell.pk)
+        plan = world.plan
+        if category_code is not None:
+            plan = [entry for entry in world.plan if entry[0].code == category_code] or world.plan
+        category, _weight, templates = rng.choices(plan, [weight for _c, weight, _t in plan])[0]
         a, b = rng.sample(PARTY_NAMES, 2)
+        if parties:
+            a, b = parties[0]["name"], parties[1]["name"] if len(parties) > 1 else b
         village = world.region_names.get(cell.village_id, "")
-        description = rng.choice(templates).format(a=a, b=b, place=rng.choice(PLACES), village=village)
+        if description is None:
+            description = rng.choice(templates).format(a=a, b=b, place=rng.choice(PLACES), village=village)
         lon, lat = self.point_in(cell)
         report_id = uuid.UUID(int=rng.getrandbits(128), version=4)
         severity = 3 if category.code == "5501" else rng.choices((1, 2, 3, 4), (45, 40, 12, 3))[0]
@@ -442,7 +453,9 @@ class Simulation:
             "parties": [],
             "photos": [],
         }
-        if category.kind == CaseKind.DISPUTE:
+        if parties:
+            data["parties"] = [dict(party) for party in parties]
+        elif category.kind == CaseKind.DISPUTE:
             names = [a, b]
             if rng.random() < 0.15:  # now and then a third party
                 names.append(rng.choice([name for name in PARTY_NAMES if name not in names]))
@@ -717,6 +730,56 @@ class Simulation:
             case.refresh_from_db()
             if case.kind == CaseKind.DISPUTE and case.state == S.CLOSED and self.rng.random() < 0.6:
                 self.follow_up(case)
+
+    # --- planted outbreaks, for the early warning (预警研判) -----------------------------
+
+    def outbreak(self, kind):
+        """Plant an outbreak the early warning should catch; returns the cases reported.
+
+        - "land": a run of land disputes in one cell of one village over the past four days (a
+          quiet place with a sudden run: a rising trend, and a hot spot when its neighbours join in);
+        - "feud": two families in four disputes over the past six weeks, the last with threats
+          (the same parties again and again, and risk words).
+        """
+        rng, now = self.rng, timezone.now()
+        cases = []
+        if kind == "land":
+            cells = sorted({cell.pk: cell for _user, cell in self.world.reporters}.values(), key=lambda c: c.code)
+            cell = rng.choice(cells)
+            for n in range(rng.randint(6, 8)):
+                when = now - datetime.timedelta(days=rng.uniform(0.1, 4), minutes=n)
+                code = rng.choice(("130101", "130102", "130101"))
+                cases.append(self.report(occurred_at=when, cell=cell, category_code=code))
+        elif kind == "feud":
+            first, second = rng.sample(PARTY_NAMES, 2)
+            families = [
+                {"name": first, "role": PartyRole.APPLICANT, "id_number": id_number(rng), "phone": masked_phone(rng)},
+                {"name": second, "role": PartyRole.RESPONDENT, "id_number": id_number(rng), "phone": masked_phone(rng)},
+            ]
+            _user, cell = rng.choice(self.world.reporters)
+            stories = [
+                ("120101", 40, None),
+                ("180201", 25, None),
+                ("110202", 10, None),
+                (
+                    "110202",
+                    1,
+                    f"{first}与{second}两家积怨已久，今天又在村口争吵，{first}扬言要报复对方，围观村民较多。",
+                ),
+            ]
+            for code, days_ago, description in stories:
+                when = now - datetime.timedelta(days=days_ago, hours=rng.uniform(0, 12))
+                cases.append(
+                    self.report(
+                        occurred_at=when, cell=cell, category_code=code, parties=families, description=description
+                    )
+                )
+        else:
+            raise ValueError(f"unknown outbreak {kind!r}")
+        cases = [case for case in cases if case is not None]
+        self.counts[f"outbreak_{kind}"] += 1
+        self.log(f"outbreak {kind}: {len(cases)} cases planted")
+        return cases
 
     # --- bookkeeping --------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ def memberships(user):
 
 def case_scope(user):
     """A Q over Case selecting what `user` may see."""
-    from .models import JointTask, Report
+    from .models import JointTask, PastUnit, Report
 
     holder = jurisdiction.of(user)
     if holder.everything:
@@ -33,9 +33,11 @@ def case_scope(user):
         scope |= Q(cell__in=sorted(holder.cells))
     if holder.units:
         units = sorted(holder.units)
-        # The unit handling it now, the one that received it first (首问负责), and a unit summoned to it (联办).
+        # The unit handling it now, the one that received it first (首问负责), a unit summoned to it (联办).
         scope |= Q(current_unit__in=units) | Q(first_unit__in=units)
         scope |= Q(pk__in=JointTask.objects.filter(unit__in=units).values("case_id"))
+        # A unit the case has left (escalated, passed on) follows it, read-only.
+        scope |= Q(pk__in=PastUnit.objects.filter(unit__in=units).values("case_id"))
     for prefix in holder.region_prefixes:
         scope |= Q(area_code__startswith=prefix)
     if holder.patrols:
@@ -72,13 +74,14 @@ def audience(case, *, reporter=None):
     `reporter` is given for a case being opened, whose report is not stored yet: then it is the
     only report, and there is no joint task.
     """
-    from .models import JointTask, Report
+    from .models import JointTask, PastUnit, Report
 
     units = {case.first_unit_id, case.current_unit_id}
     if reporter is not None:
         users = {reporter.pk} if jurisdiction.of(reporter).patrols else set()
     else:
         units.update(JointTask.objects.filter(case=case).values_list("unit_id", flat=True))
+        units.update(PastUnit.objects.filter(case=case).values_list("unit_id", flat=True))
         # Reporters see the case through their own report only if they patrol cells (see case_scope).
         reporters = Report.objects.filter(
             case=case,

@@ -52,14 +52,14 @@ class StageLimitInline(admin.TabularInline):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "indented_name", "level", "kind", "default_grade", "active", "limits_summary"]
+    list_display = ["code", "indented_name", "level", "kind", "default_grade", "active", "public", "limits_summary"]
     list_display_links = ["code", "indented_name"]
-    list_filter = ["level", "kind", "default_grade", "active"]
-    search_fields = ["code", "name"]
+    list_filter = ["level", "kind", "default_grade", "active", "public"]
+    search_fields = ["code", "name", "keywords"]
     autocomplete_fields = ["parent"]
     ordering = ["code"]
     list_per_page = 200
-    fields = ["code", "name", "parent", "level", "kind", "default_grade", "active"]
+    fields = ["code", "name", "keywords", "parent", "level", "kind", "default_grade", "active", "public"]
     inlines = [StageLimitInline]
 
     def get_queryset(self, request):

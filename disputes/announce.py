@@ -20,6 +20,15 @@ KINDS = {
     "summon": rt.EventKind.JOINT_SUMMONED,
     "task_answered": rt.EventKind.JOINT_ANSWERED,
 }
+# Supervision orders (督办, the supervision app) record these actions on their case.
+SUPERVISION_ACTIONS = (
+    "supervision_issued",
+    "supervision_replied",
+    "supervision_reminded",
+    "supervision_escalated",
+    "supervision_closed",
+)
+KINDS.update(dict.fromkeys(SUPERVISION_ACTIONS, rt.EventKind.SUPERVISION))
 
 
 def _name(unit_id):
@@ -64,6 +73,18 @@ def audit_event(case, entry):
     elif kind == rt.EventKind.JOINT_ANSWERED:
         answering = _unit_id(details.get("unit"))
         payload = rt.joint_answered(base, unit_name=_name(answering), answered_at=entry.at)
+    elif kind == rt.EventKind.SUPERVISION:
+        order = details.get("order") or {}
+        payload = rt.supervision(
+            base,
+            action=entry.action,
+            order_id=order.get("id"),
+            level=order.get("level"),
+            cause=order.get("reason"),
+            state=order.get("state"),
+            due_at=order.get("due_at"),
+            issued_at=order.get("issued_at"),
+        )
     else:
         payload = rt.state_changed(base, action=entry.action, from_state=entry.from_state, to_state=entry.to_state)
     # Exactly those who may see the case now hear of it (access.audience mirrors case_scope).

@@ -23,7 +23,7 @@ import grid
 from core.errors import InvalidInput, NotAllowed, ReportConflict
 from grid.location import CoordinateError
 
-from . import access, grading, reference, workflow
+from . import access, grading, notices, reference, workflow
 from .lifecycle import OPEN_STATES
 from .models import Case, CaseKind, Category, Party, PartyRole, PhotoPurpose, Report, ReportPhoto
 
@@ -50,6 +50,8 @@ CONTENT_FIELDS = (
     "photos",
 )
 
+OPTIONAL_CONTENT_FIELDS = ("on_behalf_of",)
+
 
 @dataclass
 class IntakeResult:
@@ -71,13 +73,22 @@ def content_hash(data):
         elif isinstance(value, Category):
             value = value.code
         canonical[name] = value
+    # Newer optional fields count only when given, so that reports stored before them keep their digest.
+    for name in OPTIONAL_CONTENT_FIELDS:
+        if data.get(name):
+            canonical[name] = data[name]
     encoded = json.dumps(canonical, sort_keys=True, ensure_ascii=False, default=str).encode()
     return hashlib.sha256(encoded).hexdigest()
 
 
-def submit_report(reporter, data):
-    """Store the report and open its case, or return what a previous attempt stored."""
-    if not (reporter.is_superuser or access.memberships(reporter)):
+def submit_report(reporter, data, *, vouched=False):
+    """Store the report and open its case, or return what a previous attempt stored.
+
+    `vouched`: the caller has already established that this reporter may report without a membership
+    (an Open311 client's service user, admitted by its api_key; the resident web channel's account,
+    admitted by a phone number verified by SMS).
+    """
+    if not (vouched or reporter.is_superuser or access.memberships(reporter)):
         raise NotAllowed(_("Only members of a unit may report events."))
     category = _category(data.get("category"))
     data = {**data, "category": category}
@@ -104,6 +115,7 @@ def submit_report(reporter, data):
         severity=data.get("severity") or 1,
         resolved_on_site=bool(data.get("resolved_on_site")),
         on_site_result=data.get("on_site_result") or "",
+        on_behalf_of=(data.get("on_behalf_of") or "").strip(),
         parties=data.get("parties") or [],
     )
     try:
@@ -117,6 +129,7 @@ def submit_report(reporter, data):
                 ReportPhoto.objects.bulk_create(
                     [ReportPhoto(report=report, sha256=p["sha256"], purpose=p["purpose"]) for p in photos]
                 )
+            notices.report_received(report, case)
     except IntegrityError:
         stored = Report.objects.select_related("case").filter(pk=data["id"]).first()
         if stored is None:
@@ -219,7 +232,8 @@ def _validate(data, category):
 
 
 def suggest_duplicates(case):
-    """Open cases of the same category within 250 m and 7 days: offered, never imposed.
+    """Open cases of the same or a related category (its siblings) within 250 m and 7 days:
+    offered, never imposed.
 
     One indexed query for the candidates in a bounding box around the point, then the exact
     great-circle distance in Python: the same answer on both databases, and at intake rates
@@ -238,14 +252,16 @@ def suggest_duplicates(case):
         )
         box_params = (box[2], box[0], box[3], box[1])
     states = sorted(OPEN_STATES)
+    family = reference.category_family(case.category_id)
     sql = (
-        f"SELECT id, ST_X(point), ST_Y(point) FROM disputes_case WHERE {in_box} AND category_id = %s"
+        f"SELECT id, ST_X(point), ST_Y(point) FROM disputes_case WHERE {in_box}"
+        f" AND category_id IN ({', '.join(['%s'] * len(family))})"
         f" AND state IN ({', '.join(['%s'] * len(states))}) AND created_at >= %s AND id <> %s"
         " ORDER BY created_at DESC LIMIT 50"
     )
     since = connection.ops.adapt_datetimefield_value(case.created_at - DUPLICATE_WINDOW)
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*box_params, case.category_id, *states, since, case.pk))
+        cursor.execute(sql, (*box_params, *family, *states, since, case.pk))
         near = [pk for pk, x, y in cursor.fetchall() if _metres(point.x, point.y, x, y) <= DUPLICATE_RADIUS_M]
     if not near:
         return []

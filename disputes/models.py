@@ -43,6 +43,20 @@ class Category(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=CaseKind.choices)
     default_grade = models.CharField(_("default grade"), max_length=10, choices=Grade.choices, default=Grade.YELLOW)
     active = models.BooleanField(_("active"), default=True)
+    keywords = models.CharField(
+        _("keywords"),
+        max_length=300,
+        blank=True,
+        help_text=_("Everyday words people use for this category, separated by spaces (路灯 漏水 吵架 …)."),
+    )
+    public = models.BooleanField(
+        _("public"),
+        default=False,
+        help_text=_(
+            "Show this category's matters to the public, without any personal data: on the residents' map"
+            " at /r/ (with the categories under it, a dot per grid cell) and, for incidents, through Open311."
+        ),
+    )
 
     class Meta:
         verbose_name = _("category")
@@ -81,6 +95,7 @@ class ReportSource(models.TextChoices):
     WINDOW = "window", _("service window")  # 便民服务窗口
     AGENT = "agent", _("village agent")  # 村代办员
     WEB = "web", _("resident web")  # 群众网上
+    OPEN311 = "open311", _("Open311 client")  # 其他系统经 Open311 接口
 
 
 class ReportQuerySet(models.QuerySet):
@@ -113,6 +128,9 @@ class Report(models.Model):
     severity = models.PositiveSmallIntegerField(_("severity"), default=1)
     resolved_on_site = models.BooleanField(_("settled on the spot"), default=False)
     on_site_result = models.TextField(_("on-the-spot result"), blank=True)
+    on_behalf_of = models.CharField(
+        _("acting for"), max_length=50, blank=True, help_text=_("the resident a village agent files for (代理)")
+    )
     parties = models.JSONField(_("parties as reported"), default=list, blank=True)
     case = models.ForeignKey(
         "Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="reports", null=True, blank=True
@@ -128,6 +146,8 @@ class Report(models.Model):
             models.Index(fields=["received_at"]),
             # A person's reports in a period, and what the assessment counts of them, from the index alone.
             models.Index(fields=["reporter", "received_at", "resolved_on_site"], name="disputes_report_by_reporter"),
+            # The desk's caller history: a caller's earlier reports by the number typed.
+            models.Index(fields=["contact_phone"], name="disputes_report_by_phone"),
         ]
 
     def __str__(self):
@@ -151,7 +171,9 @@ class Photo(models.Model):
     size = models.PositiveIntegerField(_("size in bytes"))
     width = models.PositiveIntegerField(_("width"))
     height = models.PositiveIntegerField(_("height"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     objects = PhotoQuerySet.as_manager()
@@ -247,7 +269,12 @@ class Case(models.Model):
         related_name="handled_cases",
     )
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     version = models.PositiveIntegerField(_("version"), default=1)
 
@@ -327,6 +354,11 @@ class Party(models.Model):
         verbose_name = _("party")
         verbose_name_plural = _("parties")
         ordering = ["id"]
+        # The same party in another case, by phone or ID number (disputes.duplicates).
+        indexes = [
+            models.Index(fields=["phone"], name="party_phone"),
+            models.Index(fields=["id_number"], name="party_id_number"),
+        ]
 
     def __str__(self):
         return self.name
@@ -419,19 +451,28 @@ class Decision(models.TextChoices):
 class CaseRequest(models.Model):
     """A handler's request for more time (延期) or to put the case on hold (缓办)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="requests")
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="requests")
     kind = models.CharField(_("kind"), max_length=10, choices=RequestKind.choices)
     reason = models.TextField(_("reason"))
     days = models.PositiveIntegerField(_("working days"), null=True, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("extension or deferral request")
+        verbose_name_plural = _("extension and deferral requests")
         constraints = [
             # One pending request of each kind at a time.
             models.UniqueConstraint(
@@ -443,11 +484,17 @@ class CaseRequest(models.Model):
 class SupplementNotice(models.Model):
     """补办: one notice listing everything the resident still has to bring."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supplement_notices")
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="supplement_notices")
     items = models.JSONField(_("missing items"))
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    issued_at = models.DateTimeField(default=timezone.now)
-    fulfilled_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("supplement notice (补办)")
+        verbose_name_plural = _("supplement notices (补办)")
 
 
 class AuditQuerySet(models.QuerySet):
@@ -541,6 +588,24 @@ class JointTask(models.Model):
         ]
 
 
+class PastUnit(models.Model):
+    """A unit a case has been with and left (escalated, dispatched on, returned): it keeps seeing the
+    case read-only, to follow what became of it. Written by the one place a case changes units
+    (`workflow.core.apply`)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="past_units")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    left_at = models.DateTimeField(_("left at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("unit the case has left")
+        verbose_name_plural = _("units the case has left")
+        constraints = [models.UniqueConstraint(fields=["unit", "case"], name="pastunit_once_per_case")]
+
+    def __str__(self):
+        return f"{self.case} · {self.unit}"
+
+
 class AuditPurgePermit(models.Model):
     """While a row exists here, the database lets the audit log be deleted (never updated).
 
@@ -574,6 +639,9 @@ class AuditEntry(models.Model):
         ordering = ["seq"]
         # The assessment counts acts of a kind in a period: escalations, verifications, 督办 flags.
         indexes = [models.Index(fields=["action", "at"], name="disputes_audit_action_at")]
+
+    def __str__(self):
+        return f"#{self.seq} · {self.action} · {self.case_id}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -73,3 +73,30 @@ def unit(pk):
 def unit_by_code(code):
     """The active unit with this code, or None."""
     return units.get()["by_code"].get(code)
+
+
+def category_family(category_id):
+    """The pks of a category and its siblings (the children of its parent): a 小类's neighbours,
+    where the same matter reported twice is often filed (路灯损坏 / 道路破损 under 市政设施)."""
+    by_pk = categories.get()["by_pk"]
+    node = by_pk.get(category_id)
+    if node is None:
+        return [category_id]
+    if node.parent is None:
+        return [node.pk]
+    return sorted(pk for pk, other in by_pk.items() if other.parent_id == node.parent_id)
+
+
+def public_categories():
+    """The pks of the categories shown to the public (the resident's map, Open311): those the county
+    made public (Category.public) and every category under one of them."""
+    by_pk = categories.get()["by_pk"]
+
+    def shown(node):
+        while node is not None:
+            if node.public:
+                return True
+            node = node.parent
+        return False
+
+    return {pk for pk, category in by_pk.items() if shown(category)}

@@ -22,9 +22,11 @@ every pass, while next year's holidays are missing (disputes/holidays.py).
 import datetime
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from . import deadlines, holidays, lifecycle
 from .lifecycle import TICKING_STATES
@@ -49,6 +51,19 @@ def sweep(now=None, batch=200):
     counts["recomputed"] = _recompute_provisional(now, batch)
     _handle_breaches(now, batch, counts)
     counts["warned"] = _send_warnings(now, batch)
+    return counts
+
+
+def further_steps(now=None, batch=200):
+    """The steps other apps add to each pass (settings.DEADLINE_SWEEP_STEPS, e.g. the supervision
+    orders of breaches and their 催办), run after `sweep`; their counts, merged."""
+    now = now or timezone.now()
+    counts = {}
+    for path in getattr(settings, "DEADLINE_SWEEP_STEPS", ()):
+        try:
+            counts.update(import_string(path)(now, batch))
+        except Exception:
+            logger.exception("deadline sweeper: step %s failed", path)
     return counts
 
 

@@ -20,6 +20,7 @@ TEXT = {
     "none": _("No exports yet."),
     "asked": _("Export queued: it will be ready here."),
     "refused": _("The export was refused: %(message)s"),
+    "choose_date": _("Choose from a calendar"),
 }
 
 

@@ -3,7 +3,7 @@ from django.urls import path
 
 from accounts.forms import SignInForm
 
-from . import assessment, ledgers, mediator, phone, views, wall
+from . import assessment, ledgers, mediator, phone, views, wall, warnings
 
 app_name = "frontend"
 urlpatterns = [
@@ -24,4 +24,5 @@ urlpatterns = [
     path("wall/", wall.wall, name="wall"),
     path("ledgers/", ledgers.ledgers, name="ledgers"),
     path("assessment/", assessment.page, name="assessment"),
+    path("warnings/", warnings.page, name="warnings"),
 ]

@@ -8,7 +8,7 @@ their maps show (`maps.layers.cells_visible_to`) and where a map starts.
 - Gridworkers and volunteers (`CELL_ROLES`) hold their grid cells: the cases there, and the
   cases of their own reports wherever those lie.
 - Mediators and department staff (`UNIT_ROLES`) hold their units: the cases a unit handles now,
-  received first, or has a joint-handling task on.
+  received first, has a joint-handling task on, or has handled and passed on (read-only).
 - Centre operators and administrators (`REGION_ROLES`) hold their unit's region: every case in it.
 - Administrators (`ADMIN_ROLES`) also manage the people of that region (`grid.administration`).
 - A superuser holds everything; anyone without an active membership holds nothing.

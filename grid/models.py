@@ -292,6 +292,14 @@ class Member(models.Model):
             )
 
 
+def _cell_assignment_str(self):
+    return _("%(member)s in %(cell)s") % {"member": self.member, "cell": self.gridcell}
+
+
+# The admin's inline rows of a member's cells name the member and the cell, not "Member_cells object (1)".
+Member.cells.through.__str__ = _cell_assignment_str
+
+
 def display_name(user):
     """Chinese order: family name then given name; falls back to the username."""
     full = f"{user.last_name}{user.first_name}".strip()

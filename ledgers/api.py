@@ -20,6 +20,7 @@ from .models import Export, ExportFormat, ExportState
 from .registers import REGISTERS
 
 RECENT = 20
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ColumnSerializer(serializers.Serializer):
@@ -138,9 +139,10 @@ class ExportFileView(Authenticated, APIView):
     @extend_schema(
         summary=_("The file of a finished export"),
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description=_("the export's file, as an attachment")),
+            (200, "text/csv"): OpenApiTypes.BINARY,
             404: ERRORS[404],
-            409: ERRORS[409],
+            409: OpenApiResponse(ERRORS[409].response, description=_("not_ready: the export is not finished yet")),
         },
     )
     def get(self, request, pk):
@@ -151,7 +153,7 @@ class ExportFileView(Authenticated, APIView):
         stamp = export.created_at.strftime("%Y%m%d-%H%M")
         name = f"{register.title}-{stamp}.{export.format}"
         content_type = {
-            ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ExportFormat.XLSX: XLSX,
             ExportFormat.CSV: "text/csv; charset=utf-8",
         }[export.format]
         return FileResponse(

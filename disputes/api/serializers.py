@@ -15,7 +15,7 @@ from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from core.params import QuerySerializer, StrictUUIDField
-from disputes import workflow
+from disputes import duplicates, workflow
 from disputes.identity import mask
 from disputes.models import (
     Agreement,
@@ -52,6 +52,14 @@ class DisplayNameField(serializers.Field):
     def __init__(self, **kwargs):
         kwargs["read_only"] = True
         super().__init__(**kwargs)
+
+    def bind(self, field_name, parent):
+        super().bind(field_name, parent)
+        # A user the model may leave empty (no handler yet, the sweeper's acts) is null, and the
+        # schema says so.
+        model = getattr(getattr(parent, "Meta", None), "model", None)
+        if model is not None and "." not in self.source:
+            self.allow_null = model._meta.get_field(self.source).null
 
     def to_representation(self, value):
         return display_name(value)
@@ -93,6 +101,8 @@ class CategoryNodeSerializer(serializers.Serializer):
     level = serializers.IntegerField()
     kind = serializers.CharField()
     default_grade = serializers.CharField()
+    terms = serializers.CharField(help_text=_("what a search matches: name, words, pinyin, initials"))
+    other = serializers.BooleanField(help_text=_("the catch-all of its kind, offered when a search finds nothing"))
 
 
 # The tree is recursive: children are nodes too (drf-spectacular renders this as a $ref to itself).
@@ -131,6 +141,9 @@ class ReportInputSerializer(serializers.Serializer):
     contact_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     resolved_on_site = serializers.BooleanField(required=False)
     on_site_result = serializers.CharField(required=False, allow_blank=True)
+    on_behalf_of = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, help_text=_("the resident a village agent files for (代理)")
+    )
     parties = PartyInputSerializer(many=True, required=False)
     photos = PhotoRefSerializer(many=True, required=False)
 
@@ -186,6 +199,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "severity",
             "resolved_on_site",
             "on_site_result",
+            "on_behalf_of",
             "photos",
             "case",
         ]
@@ -273,6 +287,14 @@ class CaseListSerializer(serializers.ModelSerializer):
         return case.is_overdue(_now(self))
 
 
+class WorkItemSerializer(serializers.Serializer):
+    """One case waiting for me (待办): the case as in the list, how urgent, and what I may do on it."""
+
+    case = CaseListSerializer(read_only=True)
+    urgency = serializers.ChoiceField(choices=["breached", "warning", "due", "none"], read_only=True)
+    acts = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+
 class CaseGeoSerializer(GeoFeatureModelSerializer):
     """A map layer: one point feature per case, with what a marker needs."""
 
@@ -318,6 +340,7 @@ class CaseReportSerializer(serializers.ModelSerializer):
             "contact_phone",
             "resolved_on_site",
             "on_site_result",
+            "on_behalf_of",
         ]
 
     def get_contact_phone(self, report) -> str:
@@ -439,6 +462,18 @@ class AnsweredTaskSerializer(JointTaskSerializer):
         fields = [*JointTaskSerializer.Meta.fields, "case"]
 
 
+class RelatedCaseSerializer(serializers.Serializer):
+    """An open case that may be this one again (disputes.duplicates), with why it is offered."""
+
+    id = serializers.IntegerField(source="case.pk")
+    number = serializers.CharField(source="case.number")
+    state = serializers.CharField(source="case.state")
+    category = serializers.CharField(source="case.category.name")
+    created_at = serializers.DateTimeField(source="case.created_at")
+    distance_m = serializers.FloatField(allow_null=True)
+    reasons = serializers.ListField(child=serializers.ChoiceField(choices=duplicates.REASONS))
+
+
 class CaseDetailSerializer(CaseListSerializer):
     first_unit = UnitRefSerializer(read_only=True)
     dispatcher_unit = UnitRefSerializer(read_only=True, allow_null=True)
@@ -453,6 +488,7 @@ class CaseDetailSerializer(CaseListSerializer):
     pending_requests = CaseRequestSerializer(many=True, read_only=True)
     joint_tasks = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
+    duplicates = serializers.SerializerMethodField()
     timeline = TimelineSerializer(many=True, read_only=True)
 
     class Meta(CaseListSerializer.Meta):
@@ -482,6 +518,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "pending_requests",
             "joint_tasks",
             "allowed_actions",
+            "duplicates",
             "timeline",
         ]
 
@@ -522,6 +559,14 @@ class CaseDetailSerializer(CaseListSerializer):
     def get_allowed_actions(self, case) -> list[str]:
         request = self.context.get("request")
         return workflow.allowed_actions(request.user, case) if request is not None else []
+
+    @extend_schema_field(RelatedCaseSerializer(many=True))
+    def get_duplicates(self, case):
+        """Open cases that may be this one again, for its handlers to merge (never imposed)."""
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return RelatedCaseSerializer(duplicates.related_cases(case, request.user), many=True).data
 
 
 # --- acts on a case ---------------------------------------------------------------------
@@ -587,6 +632,18 @@ class VerifySerializer(NoteSerializer):
 
 class AddPartySerializer(ActSerializer, PartyInputSerializer):
     role = serializers.ChoiceField(choices=PartyRole.choices)
+    refuses_mediation = serializers.BooleanField(required=False)
+
+
+class EditPartySerializer(ActSerializer):
+    """Only the fields sent change; the party is named by its id (see the case's parties)."""
+
+    party = serializers.IntegerField(min_value=1)
+    name = serializers.CharField(max_length=50, required=False)
+    role = serializers.ChoiceField(choices=PartyRole.choices, required=False)
+    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
     refuses_mediation = serializers.BooleanField(required=False)
 
 
@@ -693,6 +750,7 @@ class PublicCaseSerializer(serializers.ModelSerializer):
 class RatingSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=8)
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
 # --- photos -----------------------------------------------------------------------------

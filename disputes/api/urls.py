@@ -14,11 +14,12 @@ router.register("cases", views.CaseViewSet, basename="case")
 urlpatterns = [
     # Before the router, so that "geojson" is never read as a case id.
     path("cases/geojson/", views.CaseGeoJSONView.as_view(), name="case-geojson"),
-    path("cases/<int:pk>/agreement/print/", views.AgreementDocumentView.as_view(), name="agreement-print"),
-    path("cases/<int:pk>/agreement/pdf/", views.AgreementDocumentView.as_view(pdf=True), name="agreement-pdf"),
+    path("cases/<int:pk>/agreement/print/", views.AgreementPrintView.as_view(), name="agreement-print"),
+    path("cases/<int:pk>/agreement/pdf/", views.AgreementPDFView.as_view(), name="agreement-pdf"),
     path("requests/<int:pk>/decide/", views.RequestDecideView.as_view(), name="request-decide"),
     path("tasks/<int:pk>/answer/", views.TaskAnswerView.as_view(), name="task-answer"),
     path("categories/", views.CategoryTreeView.as_view(), name="categories"),
+    path("work/", views.WorkView.as_view(), name="work"),
     path("photos/", views.PhotoUploadView.as_view(), name="photos"),
     re_path(r"^photos/(?P<sha256>[0-9a-f]{64})\.jpg$", views.PhotoFileView.as_view(), name="photo-file"),
     path("public/cases/<str:number>/", views.PublicCaseView.as_view(), name="public-case"),

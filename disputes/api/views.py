@@ -33,14 +33,13 @@ from accounts.authentication import PhoneTokenAuthentication
 from core.api_errors import ERRORS, ErrorSerializer
 from core.clients import ClientAddressThrottle
 from core.errors import InvalidInput, NotAllowed, NotFound
-from core.pagination import GeoPages, Pages
-from disputes import access, documents, intake, workflow
+from core.pagination import GeoPages, KeysetPages, Pages
+from disputes import access, categories, documents, intake, work, workflow
 from disputes.linkage import escalation
 from disputes.models import (
     AuditEntry,
     Case,
     CaseRequest,
-    Category,
     Decision,
     FollowUp,
     JointTask,
@@ -185,20 +184,29 @@ def case_response(request, pk, missing=None):
     return response
 
 
-IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+IF_MATCH = re.compile(r'^\s*(?:W/)?"?([0-9]+)"?\s*$')
+IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    pattern=r'^\s*(W/)?"?[0-9]+"?\s*$',
+    description=_('the case version you saw, e.g. "3" (the case\'s ETag), when the body has no `version`'),
+)
 
 
 def expected_version(request, values):
-    """The version the client saw: `version` in the body, else the If-Match header."""
+    """The version the client saw: `version` in the body, else the If-Match header (which, when
+    sent, must be well-formed either way)."""
     version = values.pop("version", None)
+    header = request.headers.get("If-Match")
+    if header is not None:
+        match = IF_MATCH.match(header)
+        if not match:
+            raise serializers.ValidationError({"version": [_('If-Match must hold the case version, e.g. "3".')]})
+        if version is None:
+            return int(match.group(1))
     if version is not None:
         return version
-    header = request.headers.get("If-Match")
-    if header:
-        match = IF_MATCH.match(header)
-        if match:
-            return int(match.group(1))
-        raise serializers.ValidationError({"version": [_('If-Match must hold the case version, e.g. "3".')]})
     raise serializers.ValidationError(
         {"version": [_("Send the version of the case you saw, in the body or as an If-Match header.")]}
     )
@@ -226,10 +234,16 @@ def case_act(entry):
         return case_response(request, case.pk)
 
     act.__name__ = act_attribute(entry)
-    act = extend_schema(summary=entry.title, description=entry.hint, request=serializer_class, responses=ACT_RESPONSES)(
-        act
+    act = action(detail=True, methods=["post"], url_path=entry.path, serializer_class=serializer_class)(act)
+    # After @action, which would replace the `kwargs` where extend_schema keeps its overrides.
+    documented = extend_schema(
+        summary=entry.title,
+        description=entry.hint,
+        request=serializer_class,
+        parameters=[IF_MATCH_HEADER],
+        responses=ACT_RESPONSES,
     )
-    return action(detail=True, methods=["post"], url_path=entry.path, serializer_class=serializer_class)(act)
+    return documented(act)
 
 
 def act_attribute(entry):
@@ -249,7 +263,7 @@ def act_attribute(entry):
 )
 class CaseViewSet(Authenticated, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     filterset_class = CaseFilter
-    pagination_class = Pages
+    pagination_class = KeysetPages  # ordered as _list_queryset
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
@@ -277,6 +291,21 @@ for _entry in catalogue.ACTS:
 del _entry
 
 
+class WorkView(Authenticated, APIView):
+    """待办: what waits for me, most urgent first (disputes/work.py)."""
+
+    @extend_schema(
+        summary=_("What waits for me (待办): cases I have an act to do on, most urgent first"),
+        responses={200: s.WorkItemSerializer(many=True), 401: ERRORS[401]},
+    )
+    def get(self, request):
+        now = timezone.now()
+        items = [
+            {"case": case, "urgency": level, "acts": acts} for case, level, acts in work.waiting_for(request.user, now)
+        ]
+        return Response(s.WorkItemSerializer(items, many=True, context={"request": request, "now": now}).data)
+
+
 @extend_schema(summary=_("Cases in your jurisdiction as GeoJSON points"))
 class CaseGeoJSONView(Authenticated, generics.ListAPIView):
     serializer_class = s.CaseGeoSerializer
@@ -296,7 +325,13 @@ DECIDE = catalogue.CATALOGUE["decide_request"]
 class RequestDecideView(Authenticated, APIView):
     serializer_class = getattr(s, DECIDE.serializer)
 
-    @extend_schema(summary=DECIDE.title, description=DECIDE.hint, request=serializer_class, responses=ACT_RESPONSES)
+    @extend_schema(
+        summary=DECIDE.title,
+        description=DECIDE.hint,
+        request=serializer_class,
+        parameters=[IF_MATCH_HEADER],
+        responses=ACT_RESPONSES,
+    )
     def post(self, request, pk):
         visible = Case.objects.visible_to(request.user).values("pk")
         case_request = get_object_or_404(CaseRequest.objects.select_related("case"), pk=pk, case__in=visible)
@@ -333,22 +368,7 @@ class TaskAnswerView(Authenticated, APIView):
 class CategoryTreeView(Authenticated, APIView):
     @extend_schema(summary=_("The active category tree"), responses=s.CategoryNodeSerializer(many=True))
     def get(self, request):
-        nodes = {}
-        roots = []
-        for category in Category.objects.filter(active=True).order_by("level", "code"):
-            node = {
-                "code": category.code,
-                "name": category.name,
-                "level": category.level,
-                "kind": category.kind,
-                "default_grade": category.default_grade,
-                "children": [],
-            }
-            nodes[category.pk] = node
-            if category.parent_id is None:
-                roots.append(node)
-            elif category.parent_id in nodes:  # under an inactive parent, a category is hidden too
-                nodes[category.parent_id]["children"].append(node)
+        roots = categories.active_tree()
         return Response(s.CategoryNodeSerializer(roots, many=True).data)
 
 
@@ -366,14 +386,6 @@ class AgreementDocumentView(Authenticated, APIView):
     content_negotiation_class = JSONErrors
     pdf = False
 
-    @extend_schema(
-        summary=_("The agreement (调解协议书) as a printable document"),
-        responses={
-            (200, "text/html"): OpenApiTypes.STR,
-            (200, "application/pdf"): OpenApiTypes.BINARY,
-            **{code: ERRORS[code] for code in (401, 403, 404)},
-        },
-    )
     def get(self, request, pk):
         case = get_object_or_404(Case.objects.visible_to(request.user).select_related("agreement"), pk=pk)
         if not access.is_handler(request.user, case):
@@ -387,6 +399,26 @@ class AgreementDocumentView(Authenticated, APIView):
             response["Content-Disposition"] = f'inline; filename="agreement-{case.number}.pdf"'
             return response
         return HttpResponse(documents.agreement_html(agreement), content_type="text/html; charset=utf-8")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("The agreement (调解协议书) as a page to print"),
+        responses={(200, "text/html"): OpenApiTypes.STR, **{code: ERRORS[code] for code in (401, 403, 404)}},
+    )
+)
+class AgreementPrintView(AgreementDocumentView):
+    pass
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("The agreement (调解协议书) as PDF, its font embedded"),
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **{code: ERRORS[code] for code in (401, 403, 404)}},
+    )
+)
+class AgreementPDFView(AgreementDocumentView):
+    pdf = True
 
 
 # --- photos -----------------------------------------------------------------------------
@@ -514,7 +546,12 @@ class PublicRatingView(ResidentView):
     def post(self, request, number):
         data = s.RatingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        case = workflow.rate_case(number, data.validated_data["code"], data.validated_data["satisfaction"])
+        case = workflow.rate_case(
+            number,
+            data.validated_data["code"],
+            data.validated_data["satisfaction"],
+            data.validated_data.get("reason", ""),
+        )
         return Response(s.PublicCaseSerializer(case).data)
 
 

@@ -199,6 +199,16 @@ ACTS = (
         _("Add a party"),
     ),
     act(
+        "edit_party",
+        {S.REPORTED} | MEDIATION_STATES,
+        BOTH,
+        MEDIATION + "edit_party",
+        "EditPartySerializer",
+        "edit-party",
+        _("Correct a party"),
+        _("Complete or correct a party's details: the agreement needs each one's ID number and address."),
+    ),
+    act(
         "request_materials",
         {S.ACCEPTED, S.IN_PROGRESS},
         HANDLER,

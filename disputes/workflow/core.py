@@ -17,10 +17,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.errors import IllegalTransition, InvalidInput, NotAllowed, StaleCase
+from maps import casemap
 
-from .. import access, announce, deadlines, reference
+from .. import access, announce, deadlines, notices, reference
 from ..lifecycle import PAUSED_STATES, STATE_STAGE, Stage
-from ..models import AuditEntry, Case, LimitUnit
+from ..models import AuditEntry, Case, LimitUnit, PastUnit
 from .catalogue import CATALOGUE
 
 # Used when neither a category nor any of its ancestors sets a limit for a stage.
@@ -173,6 +174,8 @@ def record(case, *, action, actor=None, unit=None, from_state=None, to_state=Non
         details=details or {},
         **({"at": at} if at is not None else {}),
     )
+    notices.audit_recorded(case, entry)
+    casemap.recorded(case, entry)  # the map's per-square counts, in the same transaction
     pending = getattr(_acts, "pending", None)
     if pending is None:
         announce.audit_event(case, entry)
@@ -192,6 +195,7 @@ def apply(case, actor, member, action, *, to_state=None, changes=None, details=N
         restart_clock = action in CATALOGUE and CATALOGUE[action].restarts_clock
     changes = dict(changes or {})
     from_state = case.state
+    previous_unit_id = case.current_unit_id
     if to_state is not None and to_state != case.state:
         enter_state(case, to_state, now, changes)
     if restart_clock:
@@ -205,6 +209,10 @@ def apply(case, actor, member, action, *, to_state=None, changes=None, details=N
         current = Case.objects.filter(pk=case.pk).values_list("version", flat=True).first()
         raise StaleCase(current=current, expected=case.version)
     case.version += 1
+    if "current_unit" in changes and previous_unit_id not in (None, case.current_unit_id) and action != "return":
+        # The unit it leaves keeps following it, read-only (access.case_scope); not one that returned
+        # it as never its business (退回).
+        PastUnit.objects.get_or_create(case=case, unit_id=previous_unit_id, defaults={"left_at": now})
     record(
         case,
         action=action,

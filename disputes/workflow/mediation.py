@@ -16,6 +16,7 @@ from ..models import (
     MediationSession,
     MediationSource,
     Party,
+    PartyRole,
     Satisfaction,
 )
 from .core import apply, require, run
@@ -47,6 +48,57 @@ def add_party(
         return party
 
     return run(user, case, "add_party", expected_version, body)
+
+
+PARTY_FIELDS = ("name", "role", "id_number", "phone", "address", "refuses_mediation")
+
+
+def edit_party(user, case, *, party, expected_version=None, **changes):
+    """Correct or complete a party's details (a wrong role, the ID number and address the agreement needs).
+
+    Only the fields given change; the audit entry names which, never their values (they are personal)."""
+    unknown = sorted(set(changes) - set(PARTY_FIELDS))
+    if unknown:
+        raise InvalidInput(fields={name: [_("This field cannot be changed here.")] for name in unknown})
+
+    def body(case, member):
+        found = case.parties.filter(pk=party).first()
+        if found is None:
+            raise InvalidInput(fields={"party": [_("This is not a party of this case.")]})
+        changed = []
+        for name, value in changes.items():
+            if name == "id_number":
+                value = (value or "").upper()
+            if getattr(found, name) != value:
+                setattr(found, name, value)
+                changed.append(name)
+        if not changed:
+            raise InvalidInput(fields={"party": [_("Nothing to change.")]})
+        _full_clean(found)
+        found.save(update_fields=changed)
+        apply(case, user, member, "edit_party", details={"party": found.pk, "fields": changed})
+        return found
+
+    return run(user, case, "edit_party", expected_version, body)
+
+
+def agreement_party_problems(parties, oral=False):
+    """What the parties lack for an agreement (人民调解法 第二十九条: the parties' basic details).
+
+    There must be an applicant and a respondent among those who take part; a written agreement names
+    each of them with an ID number and an address, as it is printed and kept. [] when nothing lacks."""
+    taking_part = [party for party in parties if not party.refuses_mediation]
+    roles = {party.role for party in taking_part}
+    problems = []
+    if not {PartyRole.APPLICANT, PartyRole.RESPONDENT} <= roles:
+        problems.append(_("An agreement needs at least one applicant (申请人) and one respondent (被申请人)."))
+    if not oral:
+        labels = {"id_number": _("ID number"), "address": _("address")}
+        for party in taking_part:
+            lacking = [str(label) for name, label in labels.items() if not getattr(party, name)]
+            if lacking:
+                problems.append(_("%(name)s lacks: %(fields)s.") % {"name": party.name, "fields": "、".join(lacking)})
+    return problems
 
 
 def register_mediation(user, case, *, source, rights_notice_acknowledged, expected_version=None):
@@ -135,6 +187,9 @@ def record_agreement(
             raise IllegalTransition(_("Record at least one mediation session before the agreement."))
         if Agreement.objects.filter(case=case).exists():
             raise IllegalTransition(_("This case already has an agreement."))
+        problems = agreement_party_problems(list(case.parties.all()), oral=oral)
+        if problems:
+            raise InvalidInput(fields={"parties": problems})
         agreement = Agreement.objects.create(case=case, mediator=user, oral=oral, **values)
         apply(case, user, member, "record_agreement", details={"agreement": agreement.pk, "oral": oral})
         return agreement

@@ -33,7 +33,20 @@ def report_data(category, point=POINT_V1_C1, **overrides):
     return data
 
 
+# Complete as an agreement needs them (人民调解法 第二十九条): ID numbers and addresses.
 PARTIES = [
-    {"name": "王建国", "role": "applicant", "id_number": "11010519491231002X", "phone": "13812345678"},
-    {"name": "李卫东", "role": "respondent", "id_number": "", "phone": "13987654321"},
+    {
+        "name": "王建国",
+        "role": "applicant",
+        "id_number": "11010519491231002X",
+        "phone": "13812345678",
+        "address": "东沟村三组12号",
+    },
+    {
+        "name": "李卫东",
+        "role": "respondent",
+        "id_number": "150922197803150419",
+        "phone": "13987654321",
+        "address": "东沟村三组14号",
+    },
 ]

@@ -89,7 +89,16 @@ class TestHtml:
     def test_one_copy_per_party_and_one_for_the_committee(self, world):
         two = agreement_html(mediated_agreement(world))
         assert 'data-copies="3"' in two and "本协议一式三份，双方当事人各执一份" in text(two)
-        three_parties = [*PARTIES, {"name": "赵大山", "role": "third", "phone": "13700000000", "address": "东沟村3组"}]
+        three_parties = [
+            *PARTIES,
+            {
+                "name": "赵大山",
+                "role": "third",
+                "phone": "13700000000",
+                "address": "东沟村3组",
+                "id_number": "150922196507200317",
+            },
+        ]
         three = agreement_html(mediated_agreement(world, parties=three_parties))
         assert 'data-copies="4"' in three and "本协议一式四份，各方当事人各执一份" in text(three)
         assert "第三人" in three and "东沟村3组" in three

@@ -18,7 +18,10 @@ from core.errors import IllegalTransition, InvalidInput, NotAllowed, StaleCase
 from disputes import deadlines, intake, workflow
 from disputes.linkage import escalation
 from disputes.models import AuditEntry, Capability, Case, CaseState, Handling, JointTask, LinkageEdge
-from grid.models import UnitKind
+from grid.models import Role, UnitKind
+from realtime.access import groups_for
+from realtime.models import Event
+from realtime.publish import catch_up
 from tests.disputes.conftest import report_data
 
 S = CaseState
@@ -429,3 +432,41 @@ def test_a_summoned_unit_sees_the_case(world):
     summon_units(world.operator, case, units=[world.t1_justice], instructions="请派员参与")
     assert case in Case.objects.visible_to(world.justice)
     assert case not in Case.objects.visible_to(world.operator_t2)
+
+
+# --- the unit a case has left ------------------------------------------------------------------
+
+
+def test_a_unit_that_escalated_a_case_keeps_seeing_it_read_only(chain):
+    """The village mediation committee escalates; its mediator still follows the case, cannot act on it,
+    and hears of what happens next. A unit the case never reached still sees nothing."""
+    world = chain
+    case = new_case(world)
+    workflow.dispatch_case(world.committee, case, unit=world.v1_mediation)
+    workflow.start_case(world.mediator, Case.objects.get(pk=case.pk))
+    mediator = client_for(world.mediator)
+    url = f"/api/cases/{case.pk}/"
+
+    escalation.escalate_case(world.mediator, Case.objects.get(pk=case.pk), reason="调解不成")
+    case = Case.objects.get(pk=case.pk)
+    assert case.current_unit == world.t1_justice and case.first_unit == world.v1_committee
+    # The committee passed it to the mediation committee, which passed it up.
+    assert set(case.past_units.values_list("unit", flat=True)) == {world.v1_committee.pk, world.v1_mediation.pk}
+
+    response = mediator.get(url)
+    assert response.status_code == 200, response.content
+    assert response.json()["allowed_actions"] == []
+    assert case.pk in {row["id"] for row in mediator.get("/api/cases/").json()["results"]}
+    before = snapshot(case)
+    with pytest.raises(NotAllowed):
+        workflow.start_case(world.mediator, case)
+    assert snapshot(case) == before
+
+    # What the township does next reaches the mediation committee too.
+    last = Event.objects.order_by("-seq").values_list("seq", flat=True).first()
+    workflow.start_case(world.justice, case)
+    heard = catch_up(groups_for(world.mediator), after=last)
+    assert [event["kind"] for event in heard] == ["state_changed"], heard
+    elsewhere = world.person("staff_v3", Role.STAFF, world.v3_committee)
+    assert catch_up(groups_for(elsewhere), after=last) == []
+    assert client_for(elsewhere).get(url).status_code == 404

@@ -88,7 +88,7 @@ def test_who_does_not_handle_the_case_sees_phones_and_id_numbers_masked(
     )
     rows = csv_rows(content)
     row = next(row for row in rows[1:] if row[0] == cases["t1"].number)
-    assert row[3] == "110***********002X"
+    assert row[3] == "110***********002X；150***********0419"
     assert row[4] == "138****5678；139****4321"
     assert "11010519491231002X" not in content.decode("utf-8-sig")
 

@@ -7,8 +7,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection
 
-from demo.simulation import Simulation, SimulationError
+from demo.simulation import COUNTY_CODE, Simulation, SimulationError
 from disputes.models import Case
+from grid.models import Region
 
 logger = logging.getLogger("demo.simulation")
 
@@ -33,9 +34,27 @@ class Command(BaseCommand):
             "happened over the past two weeks and move them along (received now: the services stamp the "
             "current time).",
         )
+        parser.add_argument(
+            "--early-warning",
+            type=float,
+            default=300,
+            metavar="SECONDS",
+            help="Run the early-warning analysis of the demo county this often while streaming "
+            "(default 300; 0: never).",
+        )
+        parser.add_argument(
+            "--outbreak-every",
+            type=float,
+            default=1800,
+            metavar="SECONDS",
+            help="Plant an outbreak (a run of land disputes in a village, then a feud between two families) at the "
+            "start and this often while streaming, so that warnings arise (default 1800; 0: never).",
+        )
         parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
 
     def handle(self, *args, rate, duration, seed, once, backfill, force, verbosity, **options):
+        self.early_warning_every = options.get("early_warning", 300) or 0
+        self.outbreak_every = options.get("outbreak_every", 1800) or 0
         if not settings.DEBUG and not force:
             raise CommandError("DEBUG is off: this would fill a real database with made-up cases. Use --force.")
         if rate <= 0 or (duration is not None and duration <= 0) or (once is not None and once < 0) or backfill < 0:
@@ -73,6 +92,9 @@ class Command(BaseCommand):
 
     def _stream(self, simulation, rate, duration):
         self.stopping = False
+        kinds = ["land", "feud"]
+        next_outbreak = time.monotonic() if self.outbreak_every else None
+        next_analysis = time.monotonic() + 5 if self.early_warning_every else None
 
         def request_stop(signum, frame):
             self.stopping = True  # the action under way finishes (its transactions are short)
@@ -84,6 +106,14 @@ class Command(BaseCommand):
             next_at = time.monotonic()
             while not self.stopping and (until is None or time.monotonic() < until):
                 try:
+                    moment = time.monotonic()
+                    if next_outbreak is not None and moment >= next_outbreak:
+                        simulation.outbreak(kinds[0])
+                        kinds.reverse()
+                        next_outbreak = moment + self.outbreak_every
+                    if next_analysis is not None and moment >= next_analysis:
+                        self._early_warning()
+                        next_analysis = moment + self.early_warning_every
                     simulation.step()
                 except Exception:
                     # A busy or restarted database must not end the demo: log, wait, go on.
@@ -96,6 +126,18 @@ class Command(BaseCommand):
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+    def _early_warning(self):
+        """The analysis of the demo county, as the hourly job runs it in production."""
+        from earlywarning import analysis
+
+        county = Region.objects.defer("boundary").filter(code=COUNTY_CODE).first()
+        if county is not None:
+            summary = analysis.run(county)
+            logger.info("early warning: %s", summary.as_dict())
+            self.stdout.write(
+                f"early warning: raised {summary.raised}, updated {summary.updated} ({summary.seconds} s)"
+            )
 
     def _sleep_until(self, moment):
         while not self.stopping and (left := moment - time.monotonic()) > 0:

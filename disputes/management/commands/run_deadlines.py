@@ -7,7 +7,7 @@ from django.db import close_old_connections, connection
 from django.utils.translation import gettext as _
 
 from core import versions
-from disputes.sweeper import sweep
+from disputes.sweeper import further_steps, sweep
 
 logger = logging.getLogger("disputes.sweeper")
 
@@ -64,9 +64,13 @@ class Command(BaseCommand):
     def _pass(self, batch):
         with versions.reading():
             counts = sweep(batch=batch)
+            more = further_steps(batch=batch)
         message = (
             _("warned %(warned)s, escalated %(escalated)s, at the top %(at_top)s, supervised %(supervised)s") % counts
         )
+        if more:
+            message += "; " + ", ".join(f"{name} {count}" for name, count in more.items())
+        counts = {**counts, **more}
         logger.info("deadline sweeper: %s", message)
         self.stdout.write(message)
         return counts

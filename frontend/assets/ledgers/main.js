@@ -1,7 +1,9 @@
 // The ledgers page: export a register, follow the job runner's progress, download the file.
+import "../common/dates.css";
 import "./style.css";
 import { ApiError, request } from "../common/api.js";
 import { fill } from "../common/text.js";
+import { isoDateFields } from "../common/dates.js";
 import { ACTIVE, csrf, exportItem } from "../common/exports.js";
 
 const POLL_MS = 1500;
@@ -40,6 +42,7 @@ function start() {
   const message = byId("export-message");
   let timer = null;
 
+  isoDateFields(form, { choose: text.choose_date });
   for (const register of config.registers) form.elements.register.appendChild(option(register.key, register.title));
   for (const state of config.states) form.elements.state.appendChild(option(state.value, state.label));
   config.formats.forEach((format, index) => {

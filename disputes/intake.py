@@ -233,39 +233,62 @@ def _validate(data, category):
 
 def suggest_duplicates(case):
     """Open cases of the same or a related category (its siblings) within 250 m and 7 days:
-    offered, never imposed.
+    offered, never imposed. `case` needs only `pk`, `point`, `category_id` and `created_at`, so a
+    call not yet taken can be a probe."""
+    found = nearby_duplicates([case]).get(case.pk, {})
+    if not found:
+        return []
+    return list(Case.objects.filter(pk__in=found).order_by("-created_at")[:10])
 
-    One indexed query for the candidates in a bounding box around the point, then the exact
-    great-circle distance in Python: the same answer on both databases, and at intake rates
-    far cheaper than compiling the ORM's geography lookups.
+
+def nearby_duplicates(cases):
+    """{case pk: {pk: category pk of each open case that may be it again}} for many cases in one
+    round trip per hundred (a page of the case list, or one new report).
+
+    One indexed query per case for the candidates in a bounding box around its point, joined with
+    UNION ALL, then the exact great-circle distance in Python: the same answer on both databases,
+    and far cheaper than compiling the ORM's geography lookups.
     """
-    point = case.point
+    cases = [case for case in cases if case.point is not None]
+    states = sorted(OPEN_STATES)
     dlat = DUPLICATE_RADIUS_M / 111_000
-    dlon = dlat / max(0.01, abs(math.cos(math.radians(point.y))))
-    box = (point.x - dlon, point.y - dlat, point.x + dlon, point.y + dlat)
-    if connection.vendor == "postgresql":
-        in_box, box_params = "point && ST_MakeEnvelope(%s, %s, %s, %s, 4326)", box
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        in_box = "point && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
     else:
         in_box = (
             "id IN (SELECT pkid FROM idx_disputes_case_point"
             " WHERE xmin <= %s AND xmax >= %s AND ymin <= %s AND ymax >= %s)"
         )
-        box_params = (box[2], box[0], box[3], box[1])
-    states = sorted(OPEN_STATES)
-    family = reference.category_family(case.category_id)
-    sql = (
-        f"SELECT id, ST_X(point), ST_Y(point) FROM disputes_case WHERE {in_box}"
-        f" AND category_id IN ({', '.join(['%s'] * len(family))})"
-        f" AND state IN ({', '.join(['%s'] * len(states))}) AND created_at >= %s AND id <> %s"
-        " ORDER BY created_at DESC LIMIT 50"
-    )
-    since = connection.ops.adapt_datetimefield_value(case.created_at - DUPLICATE_WINDOW)
+    branches = []
+    for n, case in enumerate(cases):
+        point = case.point
+        dlon = dlat / max(0.01, abs(math.cos(math.radians(point.y))))
+        box = (point.x - dlon, point.y - dlat, point.x + dlon, point.y + dlat)
+        if not postgresql:
+            box = (box[2], box[0], box[3], box[1])
+        family = reference.category_family(case.category_id)
+        sql = (
+            f"SELECT * FROM (SELECT {n} AS origin, id, category_id, ST_X(point) AS x, ST_Y(point) AS y"
+            " FROM disputes_case"
+            f" WHERE {in_box} AND category_id IN ({', '.join(['%s'] * len(family))})"
+            f" AND state IN ({', '.join(['%s'] * len(states))}) AND created_at >= %s AND id <> %s"
+            f" ORDER BY created_at DESC LIMIT 50) AS branch{n}"
+        )
+        since = connection.ops.adapt_datetimefield_value(case.created_at - DUPLICATE_WINDOW)
+        branches.append((sql, [*box, *family, *states, since, case.pk or 0]))
+    found = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*box_params, *family, *states, since, case.pk))
-        near = [pk for pk, x, y in cursor.fetchall() if _metres(point.x, point.y, x, y) <= DUPLICATE_RADIUS_M]
-    if not near:
-        return []
-    return list(Case.objects.filter(pk__in=near).order_by("-created_at")[:10])
+        # SQLite allows 500 terms in a compound SELECT: a hundred at a time.
+        for first in range(0, len(branches), 100):
+            chunk = branches[first : first + 100]
+            sql = " UNION ALL ".join(branch for branch, _params in chunk)
+            cursor.execute(sql, [value for _branch, params in chunk for value in params])
+            for n, pk, category_id, x, y in cursor.fetchall():
+                point = cases[n].point
+                if _metres(point.x, point.y, x, y) <= DUPLICATE_RADIUS_M:
+                    found.setdefault(cases[n].pk, {})[pk] = category_id
+    return found
 
 
 def _metres(lon1, lat1, lon2, lat2):

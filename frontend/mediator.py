@@ -230,6 +230,7 @@ STRINGS = {
     "cluster_label": _("%(count)s cases here: zoom in to see them"),
     "paused": _("Clock stopped"),
     "no_deadline": _("No deadline"),
+    "maybe_duplicates": _("%(count)s possible duplicates"),
     "left": _("%(time)s left"),
     "late": _("overdue by %(time)s"),
     "days_clock": _("%(days)s d %(clock)s"),

@@ -256,6 +256,9 @@ class CaseListSerializer(serializers.ModelSerializer):
     lon = serializers.FloatField(source="point.x", read_only=True)
     lat = serializers.FloatField(source="point.y", read_only=True)
     overdue = serializers.SerializerMethodField()
+    duplicates = serializers.SerializerMethodField(
+        help_text=_("How many open cases may be this one again (the detail lists them); 0 when none or not open")
+    )
 
     class Meta:
         model = Case
@@ -280,11 +283,15 @@ class CaseListSerializer(serializers.ModelSerializer):
             "due_at",
             "due_provisional",
             "overdue",
+            "duplicates",
             "version",
         ]
 
     def get_overdue(self, case) -> bool:
         return case.is_overdue(_now(self))
+
+    def get_duplicates(self, case) -> int:
+        return self.context.get("duplicate_counts", {}).get(case.pk, 0)
 
 
 class WorkItemSerializer(serializers.Serializer):

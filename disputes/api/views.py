@@ -34,7 +34,7 @@ from core.api_errors import ERRORS, ErrorSerializer
 from core.clients import ClientAddressThrottle
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.pagination import GeoPages, KeysetPages, Pages
-from disputes import access, categories, documents, intake, work, workflow
+from disputes import access, categories, documents, duplicates, intake, work, workflow
 from disputes.linkage import escalation
 from disputes.models import (
     AuditEntry,
@@ -276,6 +276,11 @@ class CaseViewSet(Authenticated, mixins.ListModelMixin, mixins.RetrieveModelMixi
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), **case_context(self.request)}
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = {**self.get_serializer_context(), "duplicate_counts": duplicates.counts(page, request.user)}
+        return self.get_paginated_response(s.CaseListSerializer(page, many=True, context=context).data)
 
     def retrieve(self, request, pk=None):
         return case_response(request, pk, missing=NotFound)

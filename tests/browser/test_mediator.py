@@ -443,6 +443,8 @@ def test_a_duplicate_is_shown_in_the_panel_and_merged_with_one_click(new_context
     offered = page.locator(f'#case-panel .section-duplicates li[data-case="{first["id"]}"]')
     expect(offered).to_contain_text(first["number"])
     expect(offered).to_contain_text("同一当事人")
+    # the list marks the row too (the page loads newest first: `again` is on it)
+    expect(page.locator(f'#case-list li[data-id="{again["id"]}"] .badge.duplicates')).to_contain_text("可能重复")
     assert check_accessibility(page) == []
     screenshot(page, "mediator-duplicates")
     offered.locator("button.merge").click()

@@ -3,6 +3,8 @@ category, the same party by phone or ID number anywhere, only what the person ma
 click (the merge act) folds a duplicate in, audited."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from disputes import duplicates, workflow
 from disputes.models import AuditEntry, Case, Category
@@ -88,3 +90,52 @@ class TestInTheApi:
         assert response.json()["code"] == "invalid" and "into" in response.json()["fields"]
         assert Case.objects.get(pk=here.pk).state == "reported"
         assert not AuditEntry.objects.filter(case=elsewhere, action="merged_in").exists()
+
+
+@pytest.mark.django_db
+class TestInTheList:
+    """The case list marks each row with how many duplicates its detail would offer, in the same
+    handful of queries whatever the page's length."""
+
+    def test_each_row_counts_what_its_detail_would_offer(self, world):
+        drainage = Category.objects.get(code="110102")
+        passage = Category.objects.get(code="110101")
+        first = new_case(world, drainage, parties=PARTIES)
+        again = new_case(world, drainage, point=EAST_80_M)
+        related = new_case(world, passage, point=EAST_80_M)
+        by_id = new_case(world, point=POINT_V3, parties=[{**PARTIES[1], "phone": ""}])
+        alone = new_case(world, Category.objects.get(code="110201"), point=POINT_V3)  # 噪音纠纷: unrelated
+        for user in (world.county_operator, world.operator):
+            rows = client_for(user).get("/api/cases/", {"page_size": 50}).json()["results"]
+            counts = {row["id"]: row["duplicates"] for row in rows}
+            for case in (first, again, related, by_id, alone):
+                if case.pk in counts:
+                    assert counts[case.pk] == len(duplicates.related_cases(case, user)), (user, case)
+        county = {
+            row["id"]: row["duplicates"]
+            for row in client_for(world.county_operator).get("/api/cases/").json()["results"]
+        }
+        assert (county[first.pk], county[again.pk], county[related.pk], county[alone.pk]) == (3, 2, 2, 0)
+        assert county[by_id.pk] == 1
+
+    def test_a_closed_case_counts_none_and_is_not_counted(self, world):
+        first = new_case(world, parties=PARTIES)
+        again = new_case(world, point=EAST_80_M)
+        workflow.reject_case(world.county_operator, again, reason="重复报送")
+        rows = client_for(world.county_operator).get("/api/cases/").json()["results"]
+        counts = {row["id"]: row["duplicates"] for row in rows}
+        assert counts[first.pk] == 0 and counts[again.pk] == 0
+
+    def test_the_queries_do_not_grow_with_the_page(self, world):
+        client = client_for(world.county_operator)
+        for n in range(3):
+            new_case(world, point=(EAST_80_M[0] + n * 0.0001, EAST_80_M[1]), parties=PARTIES)
+        client.get("/api/cases/")  # the first request looks up who the user is, once
+        with CaptureQueriesContext(connection) as few:
+            client.get("/api/cases/", {"page_size": 2})
+        for n in range(12):
+            new_case(world, point=(EAST_80_M[0] + n * 0.0001, EAST_80_M[1] + 0.0001), parties=PARTIES)
+        with CaptureQueriesContext(connection) as many:
+            rows = client.get("/api/cases/", {"page_size": 15}).json()["results"]
+        assert len(rows) == 15 and all(row["duplicates"] > 0 for row in rows)
+        assert len(many) == len(few)

@@ -97,6 +97,7 @@ export class CaseList {
         { class: "row-top" },
         h("strong", { class: "number", text: p.number }),
         h("span", { class: `badge state state-${p.state}`, dataset: { state: p.state }, text: this.states[p.state] || p.state }),
+        p.duplicates ? h("span", { class: "badge duplicates", text: fmt(this.strings.maybe_duplicates, { count: p.duplicates }) }) : null,
       ),
       h(
         "span",

@@ -169,6 +169,7 @@ function toFeature(row) {
       state: row.state,
       due_at: row.due_at,
       overdue: row.overdue,
+      duplicates: row.duplicates || 0,
     },
   };
 }

@@ -317,6 +317,9 @@ LOGIN_REDIRECT_URL = "frontend:home"
 # The periodic steps of other apps, run after each pass of the deadline sweeper (run_deadlines):
 # supervision orders of breaches and their 催办, text messages never taken, expired uploads.
 DEADLINE_SWEEP_STEPS = ["supervision.services.sweep", "sms.services.sweep", "uploads.services.sweep"]
+# Functions (case, stage, start) -> (amount, unit) or None that set a stage's time limit instead of
+# the category's (disputes.workflow.core.case_stage_limit): a service matter's promised working days.
+STAGE_LIMIT_HOOKS = ["desk.services.promised_limit"]
 
 WORKING_HOURS = [tuple(period.split("-")) for period in envlist("WORKING_HOURS", ["08:30-12:00", "14:30-17:30"])]
 

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput, NotAllowed, NotFound
-from disputes import access, identity, intake, workflow
-from disputes.lifecycle import OPEN_STATES
-from disputes.models import Case, Handling, Report, SupplementNotice
+from disputes import access, deadlines, identity, intake, workflow
+from disputes.lifecycle import OPEN_STATES, Stage
+from disputes.models import Case, Handling, LimitUnit, Report, SupplementNotice
 from grid.models import Unit
 
 from .models import Call, Outcome, ServiceHandling, ServiceItem, ServiceMatter
@@ -221,6 +221,10 @@ def open_service_matter(clerk, data):
             return ServiceMatter.objects.select_related("case", "item").get(case=result.case)
         case = result.case
         member = _centre_member(clerk, case)
+        # Stored first, so that the handling stage's clock runs on the item's promise (promised_limit).
+        matter = ServiceMatter.objects.create(
+            case=case, item=item, resident_name=name, resident_id_number=id_number, received=received, opened_by=clerk
+        )
         unit = member.unit if member else case.current_unit
         # A village agent doing it for the resident is 代理, one of the six ways of handling.
         handling = Handling.PROXY if report_data["on_behalf_of"] else CASE_HANDLING[item.handling]
@@ -229,10 +233,27 @@ def open_service_matter(clerk, data):
         case = workflow.start_case(clerk, case)
         if missing:
             case = workflow.request_materials(clerk, case, items=missing)
-        matter = ServiceMatter.objects.create(
-            case=case, item=item, resident_name=name, resident_id_number=id_number, received=received, opened_by=clerk
-        )
+        matter.case = case
     return matter
+
+
+def promised_limit(case, stage, start):
+    """The time limit of a service matter's handling (settings.STAGE_LIMIT_HOOKS): its item's
+    promised working days (承诺时限) instead of the category's; an item settled at once (即办,
+    0 days) is due at the close of business of the day its handling starts (the next working
+    day's, when that day is over). None for any other case or stage.
+
+    The promise is what the resident is told at the window, so it is the one limit of the
+    matter's handling, whichever unit handles it and however often the stage starts again.
+    """
+    if stage != Stage.HANDLE or case.pk is None:
+        return None
+    days = ServiceMatter.objects.filter(case_id=case.pk).values_list("item__promised_days", flat=True).first()
+    if days is None:
+        return None
+    if days == 0:
+        return deadlines.rest_of_working_day(start).total_seconds() / 3600, LimitUnit.WORKING_HOURS
+    return days, LimitUnit.WORKING_DAYS
 
 
 def notice_for(user, notice_id):

@@ -45,6 +45,7 @@ __all__ = [
     "elapsed_fraction",
     "is_provisional",
     "is_workday",
+    "rest_of_working_day",
     "use_calendar",
     "working_days_between",
     "working_time_between",
@@ -269,6 +270,22 @@ def _close_of_business(start: datetime, days: int) -> datetime:
         day += ONE_DAY
         counted += _is_workday(day)
     return _at(day, _periods()[-1][1])
+
+
+@_one_calendar
+def rest_of_working_day(start: datetime) -> timedelta:
+    """The working time left from ``start`` to the close of business of its day: what an item
+    settled at once (即办) is allowed. When none is left (after hours, a weekend or a holiday),
+    the whole of the next working day, so it is due at that day's close, never at once.
+
+    As a working-hours limit from ``start`` it is due exactly at that close of business."""
+    start = _local(start, "start")
+    left = _work_in_day(start.date(), lo=start.time())
+    day = start.date()
+    while left <= ZERO:
+        day += ONE_DAY
+        left = _work_in_day(day)
+    return left
 
 
 # --- pauses --------------------------------------------------------------------------------

@@ -107,6 +107,16 @@ class Order(models.Model):
         verbose_name_plural = _("supervision orders")
         ordering = ["-issued_at", "-pk"]
         indexes = [models.Index(fields=["state", "due_at"], name="supervision_order_due")]
+        constraints = [
+            # The system issues at most one order per case for each standing reason (red grade,
+            # repeated escalation, complaint), whatever runs twice; a breach's order is one per
+            # breach (`breach` is unique), so several overdue orders on one case remain possible.
+            models.UniqueConstraint(
+                fields=["case", "reason"],
+                condition=Q(issued_by__isnull=True, breach__isnull=True),
+                name="supervision_one_system_order_per_reason",
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_reason_display()} · {self.case.number}"

@@ -14,6 +14,7 @@ issued) or of the unit handling the case now.
 import logging
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from core.errors import IllegalTransition, InvalidInput, NotAllowed, NotFound, WorkflowError
 from disputes import access, deadlines
 from disputes.lifecycle import OPEN_STATES
-from disputes.models import AuditEntry, Case
+from disputes.models import AuditEntry, Case, Grade
 from disputes.workflow.core import record
 from grid import codes
 from grid.jurisdiction import HANDLER_ROLES
@@ -31,8 +32,10 @@ from .models import AWAITING_REPLY, Complaint, Level, Order, OrderState, Reason,
 
 logger = logging.getLogger(__name__)
 
-# Working days to reply when the system issues an order: for a breach, and for a complaint.
-SYSTEM_DAYS = {Reason.OVERDUE: 2, Reason.COMPLAINT: 3}
+# Working days to reply when the system issues an order, for each reason it issues one.
+SYSTEM_DAYS = {Reason.OVERDUE: 2, Reason.COMPLAINT: 3, Reason.RED_GRADE: 2, Reason.REPEATED_ESCALATION: 2}
+# A case escalated (上报) this many times, by hand or by the sweeper, is supervised (多次上报).
+REPEATED_ESCALATIONS = 2
 MAX_DAYS = 30
 MAX_TEXT = 2000
 
@@ -131,7 +134,10 @@ def issue(case, *, by, reason, required, days, level, breach=None, now=None):
     """督办: order the case's handling unit to do `required` and reply within `days` working days.
 
     `by` is a centre operator or administrator over the case, or None when the system issues it
-    (a deadline breach, `breach` being its audit entry, or a resident's complaint).
+    (a deadline breach, `breach` being its audit entry, a resident's complaint, a red grade or
+    repeated escalation). The system issues one order per breach, and one per case for each
+    other reason (a unique constraint): when another sweeper issued it first, this returns None
+    and records nothing.
     """
     if reason not in Reason.values:
         raise InvalidInput(fields={"reason": [_("Choose a reason.")]})
@@ -155,20 +161,26 @@ def issue(case, *, by, reason, required, days, level, breach=None, now=None):
             raise IllegalTransition(state=case.get_state_display())
         with deadlines.use_calendar():
             due = deadlines.due_at(now, days, deadlines.WORKING_DAYS)
-        order = Order.objects.create(
-            case=case,
-            issued_by=by,
-            issuing_unit=member.unit if member else None,
-            region=region_for(case, level),
-            unit=case.current_unit,
-            level=level,
-            reason=reason,
-            required=required,
-            days=days,
-            issued_at=now,
-            due_at=due,
-            breach=breach,
-        )
+        try:
+            with transaction.atomic():  # a savepoint: a lost race leaves the outer transaction usable
+                order = Order.objects.create(
+                    case=case,
+                    issued_by=by,
+                    issuing_unit=member.unit if member else None,
+                    region=region_for(case, level),
+                    unit=case.current_unit,
+                    level=level,
+                    reason=reason,
+                    required=required,
+                    days=days,
+                    issued_at=now,
+                    due_at=due,
+                    breach=breach,
+                )
+        except IntegrityError:
+            if by is not None:
+                raise
+            return None  # the system's order for this breach or reason exists: another sweeper was first
         _record(order, "supervision_issued", actor=by, unit=order.issuing_unit, at=now, required=required)
     return order
 
@@ -302,7 +314,7 @@ def open_for_breaches(now=None, batch=200):
         for entry in entries:
             try:
                 with transaction.atomic():
-                    issue(
+                    order = issue(
                         entry.case,
                         by=None,
                         reason=Reason.OVERDUE,
@@ -312,19 +324,91 @@ def open_for_breaches(now=None, batch=200):
                         breach=entry,
                         now=now,
                     )
-                opened += 1
-            except IntegrityError:
-                continue  # another sweeper issued it first
+                opened += order is not None  # None: another sweeper issued it first
             except Exception:
                 logger.exception("supervision sweep: could not issue an order for breach %s", entry.seq)
+
+
+def _open_for(reason, cases, required, now, batch):
+    """One system order with `reason` for each of `cases` that has no order with this reason yet.
+
+    Once a case has had such an order (by hand or by the system, in any state, closed included)
+    none is opened again: the reason is a standing fact of the case, not a new event, and the
+    centre that closed the order accepted the unit's reply about it. A centre that wants more
+    issues an order by hand. The unique constraint on system orders makes concurrent sweepers
+    open one between them.
+    """
+    opened, last = 0, 0
+    candidates = cases.filter(state__in=sorted(OPEN_STATES)).exclude(
+        pk__in=Order.objects.filter(reason=reason).values("case_id")
+    )
+    while True:
+        found = list(candidates.filter(pk__gt=last).select_related("current_unit__region").order_by("pk")[:batch])
+        if not found:
+            return opened
+        last = found[-1].pk
+        for case in found:
+            try:
+                with transaction.atomic():
+                    order = issue(
+                        case,
+                        by=None,
+                        reason=reason,
+                        required=required,
+                        days=SYSTEM_DAYS[reason],
+                        level=system_level(case),
+                        now=now,
+                    )
+                opened += order is not None
+            except IllegalTransition:
+                continue  # closed meanwhile: nothing to supervise
+            except Exception:
+                logger.exception("supervision sweep: could not issue a %s order for case %s", reason, case.pk)
+
+
+def open_for_red_grade(now=None, batch=200):
+    """An order for every open case graded red (红色: cross-department, needs leadership), once per case."""
+    return _open_for(
+        Reason.RED_GRADE,
+        Case.objects.filter(grade=Grade.RED),
+        _("The case is graded red: have it handled with the leadership's attention and reply with what was done."),
+        now or timezone.now(),
+        batch,
+    )
+
+
+def open_for_repeated_escalation(now=None, batch=200):
+    """An order for every open case escalated REPEATED_ESCALATIONS times or more, once per case."""
+    escalated = (
+        AuditEntry.objects.filter(action="escalate")
+        .values("case_id")
+        .annotate(times=Count("seq"))
+        .filter(times__gte=REPEATED_ESCALATIONS)
+        .values("case_id")
+    )
+    return _open_for(
+        Reason.REPEATED_ESCALATION,
+        Case.objects.filter(pk__in=escalated),
+        _("The case has been escalated repeatedly: settle who handles it and reply with what was done."),
+        now or timezone.now(),
+        batch,
+    )
 
 
 def sweep(now=None, batch=200):
     """The supervision step of the deadline sweeper (`manage.py run_deadlines`)."""
     now = now or timezone.now()
     opened = open_for_breaches(now, batch)
+    red = open_for_red_grade(now, batch)
+    repeated = open_for_repeated_escalation(now, batch)
     reminded, escalated = remind_and_escalate(now, batch)
-    return {"orders_opened": opened, "orders_reminded": reminded, "orders_escalated": escalated}
+    return {
+        "orders_opened": opened,
+        "orders_opened_for_red_grade": red,
+        "orders_opened_for_repeated_escalation": repeated,
+        "orders_reminded": reminded,
+        "orders_escalated": escalated,
+    }
 
 
 # --- complaints -------------------------------------------------------------------------

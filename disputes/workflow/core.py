@@ -12,9 +12,11 @@ all its writes, so that their audience is the case's audience once the act is co
 import datetime
 import threading
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from core.errors import IllegalTransition, InvalidInput, NotAllowed, StaleCase
 from maps import casemap
@@ -93,6 +95,21 @@ def stage_limit(category, stage):
     return reference.category_limit(category, stage) or DEFAULT_LIMITS[stage]
 
 
+def case_stage_limit(case, stage, start):
+    """The (amount, unit) of `stage` for `case` when it starts at `start`.
+
+    The first hook of settings.STAGE_LIMIT_HOOKS that answers (a dotted path to a function of
+    (case, stage, start) returning (amount, unit) or None) decides, e.g. the promised working
+    days of a service matter (desk.services.promised_limit); otherwise the category's limit. Other
+    apps plug in here, so disputes depends on none of them.
+    """
+    for path in getattr(settings, "STAGE_LIMIT_HOOKS", ()):
+        limit = import_string(path)(case, stage, start)
+        if limit is not None:
+            return limit
+    return stage_limit(case.category, stage)
+
+
 def pauses(case):
     """The pauses of the current stage as (begin, end or None) datetimes."""
     return [
@@ -148,7 +165,7 @@ def start_stage(case, stage, now, changes):
     changes["stage_pauses"] = []
     changes["warned_at"] = changes["breached_at"] = None
     if stage:
-        amount, unit = stage_limit(case.category, stage)
+        amount, unit = case_stage_limit(case, stage, now)
         changes["stage_limit"] = {"amount": amount, "unit": unit}
     else:
         changes["stage_limit"] = {}

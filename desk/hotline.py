@@ -199,7 +199,8 @@ def clean_columns(columns):
 
 def _header(rows, columns):
     """Where the header is (the first row naming the work order number's column by its mapped or
-    a usual name, within the first few rows) and the column index of each mapped field; a missing required column is refused."""
+    a usual name, within the first few rows) and the column index of each mapped field; a missing
+    required column is refused."""
     names = {columns.get("number"), *FIELDS[0].headers} - {None, ""}
     position = next((at for at, (_line, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]) if names & set(cells)), 0)
     cells = rows[position][1] if rows else []
@@ -339,9 +340,7 @@ def _check(row, cells, index, gazetteer, seen):
     else:
         earliest, latest = intake.occurred_bounds()
         if not earliest <= received <= latest:
-            row.fail(
-                "received_at", _("The time of the call lies outside the years this system covers or in the future.")
-            )
+            row.fail("received_at", _("The time of the call lies before this system's records or in the future."))
     phone = re.sub(r"[\s\-]", "", cell("phone"))
     if not PHONE.match(phone):
         row.fail("phone", _("“%(phone)s” is not a phone number.") % {"phone": cell("phone")})

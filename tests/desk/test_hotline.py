@@ -67,7 +67,6 @@ MIXED = [
 ]
 
 
-
 def test_preview_checks_every_row_and_writes_nothing(world):
     outcome = hotline.preview(world.operator, csv_bytes(MIXED))
     rows = {row.line: row for row in outcome.rows}
@@ -211,7 +210,7 @@ def test_the_api_previews_imports_once_and_returns_results(world):
     assert first["counts"]["imported"] == 3 and all(row["case"] for row in first["rows"])
     second = post("desk-orders-import", content)
     assert second["counts"] == {"ready": 0, "imported": 0, "already": 3, "invalid": 0}
-    assert {row["status_display"] for row in second["rows"]} == {"already imported"}
+    assert {row["status_display"] for row in second["rows"]} == {"此前已导入"}  # Chinese by default
 
     # One case handled to its end: its reply and time go back to the platform.
     case = WorkOrder.objects.get(number="12345-A-001").report.case

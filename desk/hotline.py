@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.errors import InvalidInput, NotAllowed, WorkflowError
 from disputes import access, categories, intake
@@ -53,17 +53,34 @@ class Field:
 
 
 FIELDS = (
-    Field("number", gettext_lazy("work order number"), True, ("工单编号", "工单号", "受理编号", "编号")),
-    Field("received_at", gettext_lazy("received at"), True, ("来电时间", "受理时间", "登记时间", "创建时间")),
-    Field("caller", gettext_lazy("caller"), False, ("来电人", "诉求人", "姓名", "联系人")),
-    Field("phone", gettext_lazy("phone"), True, ("联系电话", "来电号码", "电话", "手机号码")),
-    Field("category", gettext_lazy("category"), True, ("诉求类型", "事项分类", "问题分类", "类别")),
-    Field("description", gettext_lazy("what happened"), True, ("诉求内容", "工单内容", "问题描述", "内容")),
-    Field("address", gettext_lazy("address"), True, ("事发地址", "地址", "事发地点", "问题地址")),
-    Field("township", gettext_lazy("township"), False, ("所属乡镇", "乡镇", "所属街道")),
-    Field("urgency", gettext_lazy("urgency"), False, ("紧急程度", "缓急程度")),
-    Field("days", gettext_lazy("time limit (working days)"), False, ("办理时限（工作日）", "办理时限", "时限")),
-    Field("unit", gettext_lazy("unit passed to"), False, ("转办单位", "承办单位", "处理单位")),
+    Field(
+        "number", pgettext_lazy("12345 column", "work order number"), True, ("工单编号", "工单号", "受理编号", "编号")
+    ),
+    Field(
+        "received_at",
+        pgettext_lazy("12345 column", "received at"),
+        True,
+        ("来电时间", "受理时间", "登记时间", "创建时间"),
+    ),
+    Field("caller", pgettext_lazy("12345 column", "caller"), False, ("来电人", "诉求人", "姓名", "联系人")),
+    Field("phone", pgettext_lazy("12345 column", "phone"), True, ("联系电话", "来电号码", "电话", "手机号码")),
+    Field("category", pgettext_lazy("12345 column", "category"), True, ("诉求类型", "事项分类", "问题分类", "类别")),
+    Field(
+        "description",
+        pgettext_lazy("12345 column", "what happened"),
+        True,
+        ("诉求内容", "工单内容", "问题描述", "内容"),
+    ),
+    Field("address", pgettext_lazy("12345 column", "address"), True, ("事发地址", "地址", "事发地点", "问题地址")),
+    Field("township", pgettext_lazy("12345 column", "township"), False, ("所属乡镇", "乡镇", "所属街道")),
+    Field("urgency", pgettext_lazy("12345 column", "urgency"), False, ("紧急程度", "缓急程度")),
+    Field(
+        "days",
+        pgettext_lazy("12345 column", "time limit (working days)"),
+        False,
+        ("办理时限（工作日）", "办理时限", "时限"),
+    ),
+    Field("unit", pgettext_lazy("12345 column", "unit passed to"), False, ("转办单位", "承办单位", "处理单位")),
 )
 FIELD_KEYS = [f.key for f in FIELDS]
 DEFAULT_COLUMNS = {f.key: f.headers[0] for f in FIELDS}
@@ -89,12 +106,12 @@ STATUSES = {
     Status.INVALID: gettext_lazy("refused"),
 }
 RESULT_COLUMNS = [
-    Column(gettext_lazy("work order number"), 24),
-    Column(gettext_lazy("state"), 10),
-    Column(gettext_lazy("handling unit"), 20),
-    Column(gettext_lazy("reply"), 40),
-    Column(gettext_lazy("finished at"), 17, "datetime"),
-    Column(gettext_lazy("case number"), 16),
+    Column(pgettext_lazy("12345 result", "work order number"), 24),
+    Column(pgettext_lazy("12345 result", "state"), 10),
+    Column(pgettext_lazy("12345 result", "handling unit"), 20),
+    Column(pgettext_lazy("12345 result", "reply"), 40),
+    Column(pgettext_lazy("12345 result", "finished at"), 17, "datetime"),
+    Column(pgettext_lazy("12345 result", "case number"), 16),
 ]
 
 

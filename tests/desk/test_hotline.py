@@ -222,7 +222,7 @@ def test_the_api_previews_imports_once_and_returns_results(world):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert response.content.startswith("\ufeff".encode())
     table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert len(table) == 4
+    assert len(table) == 4 and table[0] == ["工单编号", "办理状态", "承办单位", "办理结果", "办结时间", "案件编号"]
     done = next(line for line in table[1:] if line[0] == "12345-A-001")
     assert done[2] == "东沟村村委会" and done[3] == "已组织双方调解，达成一致" and done[4] and done[5] == case.number
     # Someone outside the jurisdiction gets none of them.

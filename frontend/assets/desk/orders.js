@@ -112,7 +112,8 @@ export function startOrders(config, api) {
       showRows(outcome);
       const template = importing ? text.orders_imported : text.orders_checked;
       say(fill(template, outcome.counts), "done");
-      importButton.disabled = importing || outcome.counts.ready === 0;
+      // Importing again is safe (an order is taken in once): the button stays, and says so if pressed.
+      importButton.disabled = false;
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       say(fill(text.orders_failed, { message: error.summary }), "error");

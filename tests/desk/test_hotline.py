@@ -280,3 +280,12 @@ def test_two_imports_of_one_file_at_once_take_each_order_once(world_tx):
     assert sum(result["already"] for result in results) == 8
     assert WorkOrder.objects.count() == 8 and Report.objects.count() == 8 and Case.objects.count() == 8
     assert AuditEntry.objects.filter(action="work_order_imported").count() == 8
+
+
+def test_the_admin_lists_work_orders_but_adds_none(world, client):
+    hotline.import_orders(world.operator, csv_bytes(MIXED[:1]))
+    client.force_login(world.admin)
+    listing = client.get(reverse("admin:desk_workorder_changelist"))
+    assert listing.status_code == 200 and "12345-A-001" in listing.content.decode()
+    assert client.get(reverse("admin:desk_workorder_add")).status_code == 403
+    assert client.get(reverse("admin:desk_columnmapping_changelist")).status_code == 200

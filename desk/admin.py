@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Call, Place, ServiceItem, ServiceMatter
+from .models import Call, ColumnMapping, Place, ServiceItem, ServiceMatter, WorkOrder
 
 
 @admin.register(Place)
@@ -37,3 +37,20 @@ class ServiceMatterAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # a matter is opened at the desk, through intake
+
+
+@admin.register(WorkOrder)
+class WorkOrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "report", "imported_by", "imported_at"]
+    search_fields = ["number"]
+    readonly_fields = ["number", "report", "payload", "warnings", "imported_by", "imported_at"]
+
+    def has_add_permission(self, request):
+        return False  # a work order comes in through the desk's import, through intake
+
+
+@admin.register(ColumnMapping)
+class ColumnMappingAdmin(admin.ModelAdmin):
+    list_display = ["unit", "updated_by", "updated_at"]
+    raw_id_fields = ["unit"]
+    readonly_fields = ["updated_by", "updated_at"]

@@ -1,9 +1,13 @@
 """The desk's API: thin views over `desk.places` and `desk.services`; errors in the project's one shape."""
 
+from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,7 +22,7 @@ from disputes.models import Case
 from grid.location import CoordinateError, make_point
 from grid.models import Unit
 
-from . import places, services
+from . import hotline, places, services
 from .models import Outcome, ServiceItem
 
 
@@ -243,3 +247,103 @@ class MatterView(Authenticated, APIView):
             "notice": notice_links(notice),
         }
         return Response(MatterReceiptSerializer(receipt).data)
+
+
+# --- 12345 work orders --------------------------------------------------------------------
+
+
+class OrderFileSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("the platform's export: CSV in UTF-8 or GBK"))
+    columns = serializers.JSONField(
+        required=False, binary=True, help_text=_("field → header of the file; remembered for your unit on import")
+    )
+
+
+class OrderRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    number = serializers.CharField()
+    status = serializers.ChoiceField(choices=[(s, s) for s in hotline.STATUSES])
+    status_display = serializers.SerializerMethodField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    warnings = serializers.ListField(child=serializers.CharField())
+    category = serializers.CharField()
+    place = serializers.CharField()
+    case = serializers.CharField(source="case.number", allow_null=True, default=None)
+
+    def get_status_display(self, row) -> str:
+        return str(hotline.STATUSES[row.status])
+
+
+class OrderFieldSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    required = serializers.BooleanField()
+
+
+class OrderOutcomeSerializer(serializers.Serializer):
+    counts = serializers.DictField(child=serializers.IntegerField())
+    columns = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    headers = serializers.ListField(child=serializers.CharField(allow_blank=True))
+    fields = OrderFieldSerializer(many=True, source="specs", help_text=_("the fields a column may be mapped to"))
+    rows = OrderRowSerializer(many=True)
+
+
+class ResultsQuery(QuerySerializer):
+    since = serializers.DateTimeField(required=False, help_text=_("only orders imported since"))
+
+
+def _order_file(request):
+    serializer = OrderFileSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    upload = serializer.validated_data["file"]
+    return upload.read(), upload.name or "", serializer.validated_data.get("columns")
+
+
+def _outcome(outcome):
+    return {
+        "counts": outcome.counts(),
+        "columns": outcome.columns,
+        "headers": outcome.headers,
+        "specs": hotline.FIELDS,
+        "rows": outcome.rows,
+    }
+
+
+class OrderPreviewView(Authenticated, APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary=_("Check a 12345 file row by row; nothing is written"),
+        request={"multipart/form-data": OrderFileSerializer},
+        responses={200: OrderOutcomeSerializer, **{code: ERRORS[code] for code in (400, 401, 403)}},
+    )
+    def post(self, request):
+        outcome = hotline.preview(request.user, *_order_file(request))
+        return Response(OrderOutcomeSerializer(_outcome(outcome)).data)
+
+
+class OrderImportView(Authenticated, APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary=_("Import the good rows of a 12345 file (an order imported before is never imported again)"),
+        request={"multipart/form-data": OrderFileSerializer},
+        responses={200: OrderOutcomeSerializer, **{code: ERRORS[code] for code in (400, 401, 403)}},
+    )
+    def post(self, request):
+        outcome = hotline.import_orders(request.user, *_order_file(request))
+        return Response(OrderOutcomeSerializer(_outcome(outcome)).data)
+
+
+class OrderResultsView(Authenticated, APIView):
+    @extend_schema(
+        summary=_("The results of the imported work orders, as CSV for the 12345 platform"),
+        parameters=[ResultsQuery],
+        responses={(200, "text/csv"): OpenApiTypes.BINARY, 400: ERRORS[400], 401: ERRORS[401]},
+    )
+    def get(self, request):
+        query = read_query(ResultsQuery, request)
+        response = HttpResponse(hotline.results_csv(request.user, query.get("since")), content_type="text/csv")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="12345-results-{stamp}.csv"'
+        return response

@@ -128,3 +128,48 @@ class ServiceMatter(models.Model):
 
     def __str__(self):
         return f"{self.item} · {self.resident_name}"
+
+
+class ColumnMapping(models.Model):
+    """Which column of a unit's 12345 export holds what: confirmed once by a clerk, remembered for
+    the unit's next file. `columns` maps a field of `desk.hotline.FIELDS` to a header of the file."""
+
+    unit = models.OneToOneField(
+        "grid.Unit", verbose_name=_("unit"), on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    columns = models.JSONField(_("columns"), default=dict, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("updated by"), on_delete=models.PROTECT, related_name="+", null=True
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("12345 column mapping")
+        verbose_name_plural = _("12345 column mappings")
+
+    def __str__(self):
+        return str(self.unit_id)
+
+
+class WorkOrder(models.Model):
+    """A 12345 hotline work order (工单) taken in from the platform's file: its number, once (the
+    unique constraint decides between two imports of the same file), and the row as it came."""
+
+    number = models.CharField(_("work order number"), max_length=64, unique=True)
+    report = models.OneToOneField(
+        "disputes.Report", verbose_name=_("report"), on_delete=models.PROTECT, related_name="work_order"
+    )
+    payload = models.JSONField(_("row as received"), default=dict)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("imported by"), on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("12345 work order")
+        verbose_name_plural = _("12345 work orders")
+        ordering = ["-imported_at", "number"]
+
+    def __str__(self):
+        return self.number

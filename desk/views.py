@@ -13,7 +13,7 @@ from frontend.mediator import start_view
 from grid import jurisdiction
 from grid.models import Unit
 
-from . import notices
+from . import hotline, notices
 from .models import Outcome, ServiceItem
 from .services import DESK_SOURCES, notice_for
 
@@ -38,6 +38,15 @@ TEXT = {
     "matter_facts": _("Decided by %(unit)s · %(handling)s · %(days)s working days"),
     "matter_opened": _("Case %(number)s opened: %(state)s. Verification code %(code)s."),
     "matter_missing": _("Missing: %(items)s. Print the notice for the resident."),
+    "orders_choose_file": _("Choose the platform's export file first."),
+    "orders_checking": _("Checking every row…"),
+    "orders_importing": _("Importing the good rows…"),
+    "orders_checked": _(
+        "Checked: %(ready)s ready to import, %(invalid)s refused, %(already)s already imported. "
+        "Nothing has been written yet."
+    ),
+    "orders_imported": _("Imported %(imported)s; %(already)s already imported before; %(invalid)s refused."),
+    "orders_failed": _("The file was not read: %(message)s"),
 }
 
 
@@ -68,7 +77,12 @@ def desk(request):
             "matters": reverse("desk-matters"),
             "categories": reverse("api:categories"),
             "mediator": reverse("frontend:mediator"),
+            "orders_preview": reverse("desk-orders-preview"),
+            "orders_import": reverse("desk-orders-import"),
+            "orders_results": reverse("desk-orders-results"),
         },
+        "order_fields": [{"key": f.key, "label": str(f.label), "required": f.required} for f in hotline.FIELDS],
+        "order_columns": hotline.mapping_for(request.user),
         "sources": [{"value": value, "label": str(sources[value])} for value in DESK_SOURCES],
         "outcomes": [{"value": value, "label": str(label)} for value, label in Outcome.choices],
         "roles": [{"value": value, "label": str(label)} for value, label in PartyRole.choices],

@@ -326,3 +326,39 @@ def _tree(rows):
         elif category.parent_id in nodes:  # under an inactive parent, a category is hidden too
             nodes[category.parent_id]["children"].append(node)
     return roots
+
+
+def _rank(node, query):
+    """The same ranks as frontend/assets/common/categories.js (a search gives the same answer on
+    every face): exact, prefix, within the name, then within the words and their pinyin."""
+    name = node["name"].lower()
+    if query in (name, node["code"]):
+        return 0
+    if name.startswith(query) or node["code"].startswith(query):
+        return 1
+    if query in name:
+        return 2
+    terms = node["terms"].split()
+    if any(term.startswith(query) for term in terms):
+        return 3
+    if any(query in term for term in terms):
+        return 4
+    return -1
+
+
+def search(query):
+    """The active categories matching `query`, best first (deeper ones first among equals, as they
+    say more), as tree nodes; an empty list when nothing matches (callers offer `OTHER` then)."""
+    wanted = "".join(str(query or "").split()).lower()
+    if not wanted:
+        return []
+    found = []
+    stack = list(active_tree())
+    while stack:
+        node = stack.pop()
+        stack.extend(node["children"])
+        score = _rank(node, wanted)
+        if score >= 0:
+            found.append((score, -node["level"], node["code"], node))
+    found.sort(key=lambda entry: entry[:3])
+    return [entry[3] for entry in found]

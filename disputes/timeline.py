@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 LABELS = {
     "report_received": _("Report received"),
+    "work_order_imported": _("12345 work order imported"),
     "accept": _("Accepted"),
     "reject": _("Rejected"),
     "merge": _("Merged into another case"),

@@ -1,6 +1,6 @@
 """Categories are found by everyday words and pinyin, and a search always offers a catch-all."""
 
-from disputes.categories import OTHER, search_terms
+from disputes.categories import OTHER, search, search_terms
 from disputes.models import Category
 from tests.factories import client_for
 
@@ -37,3 +37,12 @@ def test_an_administrators_words_are_searched_at_once(world):
     tree = client.get("/api/categories/").json()
     terms = {node["code"]: node["terms"] for node in nodes(tree)}["5202"].split()
     assert "化粪池" in terms and "hfc" in terms and "maoshui" in terms
+
+
+def test_the_server_searches_as_the_faces_do(world):
+    """`categories.search` (the server's twin of common/categories.js, used by the 12345 import)."""
+    assert search("邻里纠纷")[0]["code"] == "11"  # the exact name first
+    assert search("lljf")[0]["name"] == "邻里纠纷"  # pinyin initials
+    assert search("路灯")[0]["code"] == "5302"  # an everyday word
+    assert search("土地纠纷")[0]["name"] == "山林土地纠纷"  # within a name
+    assert search("完全无关的说法") == [] and search("  ") == []

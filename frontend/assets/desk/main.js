@@ -5,6 +5,7 @@ import "./style.css";
 import { ApiError, request } from "../common/api.js";
 import { index, search } from "../common/categories.js";
 import { fill } from "../common/text.js";
+import { startOrders } from "./orders.js";
 
 const DEBOUNCE_MS = 200;
 
@@ -349,6 +350,7 @@ function start(map) {
     submit();
   });
   startMatters(config, api);
+  startOrders(config, api);
   form.addEventListener("keydown", (event) => {
     // Enter takes the call from any single-line field (a textarea keeps its new lines; Ctrl+Enter there).
     const multiline = event.target.tagName === "TEXTAREA";

@@ -2,9 +2,10 @@
 
 Every register starts from `Case.objects.visible_to(user)` (or the reports and follow-ups of those
 cases), narrowed by the case list's own filters (disputes.api.filters.CaseFilter). Rows are read
-in chunks by primary key as plain values — never a whole table in memory, never OFFSET — and
-personal data (ID numbers, phones) is masked unless the reader handles the case
-(`disputes.access.is_handler`, the same rule as the case detail).
+as plain values in primary-key order from one query read as it goes (their parties from a second
+one beside it) — never a whole table in memory, never OFFSET — and personal data (ID numbers,
+phones) is masked unless the reader handles the case (`disputes.access.is_handler`, the same rule
+as the case detail).
 """
 
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from disputes.models import (
     Satisfaction,
 )
 
-CHUNK = 2000
+CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -58,38 +59,54 @@ def _local(value):
 
 
 def _chunks(queryset, fields):
-    """Plain value rows of `queryset`, CHUNK at a time by primary key."""
-    last = None
-    while True:
-        page = queryset if last is None else queryset.filter(pk__gt=last)
-        rows = list(page.order_by("pk").values(*fields)[:CHUNK])
-        if not rows:
-            return
-        yield rows
-        last = rows[-1]["pk"]
+    """Plain value rows of `queryset` in primary-key order, CHUNK at a time, from one query read
+    as it goes (a server-side cursor on PostgreSQL, fetchmany on SQLite)."""
+    chunk = []
+    for row in queryset.order_by("pk").values(*fields).iterator(chunk_size=CHUNK):
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _handles(user):
-    """row -> whether `user` handles its case (sees parties unmasked), by the case detail's rule."""
+    """row -> whether `user` handles its case (sees parties unmasked), by the case detail's rule;
+    decided once for each combination of units and area."""
+    known = {}
 
     def check(row):
-        case = SimpleNamespace(
-            current_unit_id=row["current_unit_id"], first_unit_id=row["first_unit_id"], area_code=row["area_code"]
-        )
-        return access.is_handler(user, case)
+        key = (row["current_unit_id"], row["first_unit_id"], row["area_code"])
+        if key not in known:
+            case = SimpleNamespace(current_unit_id=key[0], first_unit_id=key[1], area_code=key[2])
+            known[key] = access.is_handler(user, case)
+        return known[key]
 
     return check
 
 
-def _parties(case_ids):
-    by_case = {}
-    for case_id, name, phone, id_number in (
-        Party.objects.filter(case_id__in=case_ids)
+def _parties_of(cases):
+    """case id -> its parties' (name, phone, ID number), for ids asked in increasing order: the
+    parties of all the cases are read as one stream in case order beside the cases' own."""
+    stream = (
+        Party.objects.filter(case__in=cases.values("pk"))
         .order_by("case_id", "pk")
         .values_list("case_id", "name", "phone", "id_number")
-    ):
-        by_case.setdefault(case_id, []).append((name, phone, id_number))
-    return by_case
+        .iterator(chunk_size=CHUNK)
+    )
+    pending = next(stream, None)
+
+    def of(case_id):
+        nonlocal pending
+        found = []
+        while pending is not None and pending[0] <= case_id:
+            if pending[0] == case_id:
+                found.append(pending[1:])
+            pending = next(stream, None)
+        return found
+
+    return of
 
 
 def _joined(values):
@@ -128,10 +145,10 @@ def _case_rows(columns_of):
             "state": _labels(CaseState.choices),
         }
         now = timezone.now()
+        parties = _parties_of(cases)
         for chunk in _chunks(cases, CASE_FIELDS):
-            parties = _parties([row["pk"] for row in chunk])
             for row in chunk:
-                yield columns_of(row, parties.get(row["pk"], []), handles(row), labels, now)
+                yield columns_of(row, parties(row["pk"]), handles(row), labels, now)
 
     return rows
 
@@ -201,9 +218,9 @@ def _supervision_row(row, parties, unmasked, labels, now):
 def _mediation_rows(user, cases):
     handles = _handles(user)
     states = _labels(CaseState.choices)
+    parties = _parties_of(_mediated(cases))
     for chunk in _chunks(_mediated(cases), (*CASE_FIELDS, "mediation_source")):
         ids = [row["pk"] for row in chunk]
-        parties = _parties(ids)
         sessions = {
             row["case_id"]: row
             for row in MediationSession.objects.filter(case_id__in=ids)
@@ -218,7 +235,7 @@ def _mediation_rows(user, cases):
         }
         for row in chunk:
             unmasked = handles(row)
-            case_parties = parties.get(row["pk"], [])
+            case_parties = parties(row["pk"])
             held = sessions.get(row["pk"], {})
             agreement = agreements.get(row["pk"], {})
             mediator = f"{agreement.get('mediator__last_name') or ''}{agreement.get('mediator__first_name') or ''}"
@@ -295,14 +312,7 @@ def _work_log_rows(user, cases):
         "resolved_on_site",
         "description",
     )
-    reports = _work_log_reports(user, cases)
-    last = None
-    while True:  # reports have UUID keys: chunks by (received_at, pk) would do too, pk is enough here
-        page = reports if last is None else reports.filter(pk__gt=last)
-        chunk = list(page.order_by("pk").values(*fields)[:CHUNK])
-        if not chunk:
-            return
-        last = chunk[-1]["pk"]
+    for chunk in _chunks(_work_log_reports(user, cases), fields):
         for row in chunk:
             name = f"{row['reporter__last_name']}{row['reporter__first_name']}" or row["reporter__username"]
             yield (

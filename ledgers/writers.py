@@ -31,8 +31,9 @@ from xlsxwriter.utility import xl_col_to_name
 SHEET_ROWS = 1_048_575
 # Excel's limit on a cell's text, in UTF-16 code units (xlsxwriter truncates to it too).
 CELL_TEXT_MAX = 32_767
-# zlib level of the sheets' XML in the zip: 1 is three times faster than the default 6 on a
-# million rows for a file about 40 % larger (bench/exports.py).
+# zlib level of the sheets' XML in the zip: level 1 compresses about three times faster than the
+# default 6 (0.28 s of CPU against 0.79 s for 100,000 case-register rows) for a file about a
+# quarter larger (7.3 MB against 5.9 MB).
 ZIP_LEVEL = 1
 
 

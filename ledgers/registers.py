@@ -55,7 +55,8 @@ def _labels(choices):
 
 
 def _local(value):
-    return timezone.localtime(value).replace(tzinfo=None) if value else None
+    """The county's wall-clock time (settings.TIME_ZONE; the job runner activates no other)."""
+    return value.astimezone(timezone.get_default_timezone()).replace(tzinfo=None) if value else None
 
 
 def _chunks(queryset, fields):
@@ -143,6 +144,8 @@ def _case_rows(columns_of):
             "kind": _labels(CaseKind.choices),
             "grade": _labels(Grade.choices),
             "state": _labels(CaseState.choices),
+            "yes": str(_("yes")),
+            "no": str(_("no")),
         }
         now = timezone.now()
         parties = _parties_of(cases)
@@ -162,7 +165,6 @@ def _overdue(row, now):
 
 
 def _case_register_row(row, parties, unmasked, labels, now):
-    yes, no = str(_("yes")), str(_("no"))
     return (
         row["number"],
         _local(row["created_at"]),
@@ -177,7 +179,7 @@ def _case_register_row(row, parties, unmasked, labels, now):
         row["current_unit__name"] or "",
         labels["state"].get(row["state"], row["state"]),
         _local(row["due_at"]),
-        yes if _overdue(row, now) else no,
+        labels["yes"] if _overdue(row, now) else labels["no"],
         _local(row["closed_at"]),
     )
 

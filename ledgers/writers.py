@@ -261,7 +261,7 @@ class CsvSink:
         self.writer.writerow([str(column.header) for column in columns])
 
     def write(self, values):
-        self.writer.writerow([_text(value) for value in values])
+        self.writer.writerow([value if value.__class__ is str else _text(value) for value in values])
 
     def close(self):
         self.file.close()
@@ -271,7 +271,7 @@ def _text(value):
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return value.isoformat(" ", "minutes")  # 2026-11-30 17:45 (naive: the county's time)
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value

@@ -168,8 +168,13 @@ def main():
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM disputes_case")
-        rows = cursor.fetchone()[0]
+        cursor.execute("SELECT to_regclass('disputes_case') IS NOT NULL")
+        rows = 0
+        if cursor.fetchone()[0]:
+            cursor.execute("SELECT count(*) FROM disputes_case")
+            rows = cursor.fetchone()[0]
+    if not rows:
+        sys.exit(f"{BENCH_DB} holds no cases (a run stopped while generating?): run again without --keep")
     print(f"cores {os.cpu_count()}, load {os.getloadavg()[0]:.2f}, {rows:,} cases")
     seconds, size = baseline()
     print(

@@ -106,7 +106,7 @@ _ESCAPED = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile("([\x00-\x08\x0b-\x1f])")
 _COL = re.compile(r"<col ([^>]*)/>")
 _ATTR = re.compile(r'(\w+)="([^"]*)"')
-_DIMENSION = re.compile(r'<dimension ref="([A-Z]+)1(?::([A-Z]+)\d+)?"/>')
+_DIMENSION = re.compile(r'<dimension ref="([A-Z]+)1(?::[A-Z]+\d+)?"/>')
 
 
 def excel_time(value):
@@ -132,6 +132,8 @@ def _inline(start, style, text):
 
 
 class XlsxSink:
+    """The register as .xlsx, its rows' XML written here (see the module's docstring)."""
+
     def __init__(self, path, title, columns):
         self.path, self.title, self.columns = Path(path), title, columns
         self.letters = [xl_col_to_name(index) for index in range(len(columns))]
@@ -218,7 +220,7 @@ class XlsxSink:
                     continue
                 rows, count = sheets[info.filename]
                 xml = xml.decode("utf-8")
-                if _styles_of(xml) != self.styles:
+                if _styles_of(xml, len(self.columns)) != self.styles:
                     raise RuntimeError("xlsxwriter gave the columns other styles than at the start")
                 if count:
                     first = _DIMENSION.search(xml).group(1)
@@ -233,14 +235,14 @@ class XlsxSink:
                     out.write(("</sheetData>" + tail).encode("utf-8"))
 
 
-def _styles_of(sheet_xml):
-    """The ` s="N"` a cell of each column takes (its column's format), from a sheet's <cols>."""
+def _styles_of(sheet_xml, count):
+    """The ` s="N"` a cell of each of `count` columns takes (its column's format), from a sheet's <cols>."""
     styles = {}
     for col in _COL.findall(sheet_xml):
         attributes = dict(_ATTR.findall(col))
         for index in range(int(attributes["min"]) - 1, int(attributes["max"])):
             styles[index] = f' s="{attributes["style"]}"' if "style" in attributes else ""
-    return [styles.get(index, "") for index in range(max(styles, default=-1) + 1)]
+    return [styles.get(index, "") for index in range(count)]
 
 
 def _column_styles(folder, title, columns):
@@ -250,8 +252,7 @@ def _column_styles(folder, title, columns):
         book.add_sheet()
         book.close()
         with zipfile.ZipFile(path) as probe:
-            styles = _styles_of(probe.read("xl/worksheets/sheet1.xml").decode("utf-8"))
-    return styles + [""] * (len(columns) - len(styles))
+            return _styles_of(probe.read("xl/worksheets/sheet1.xml").decode("utf-8"), len(columns))
 
 
 class CsvSink:

@@ -2,9 +2,10 @@
 
 Every register starts from `Case.objects.visible_to(user)` (or the reports and follow-ups of those
 cases), narrowed by the case list's own filters (disputes.api.filters.CaseFilter). Rows are read
-in chunks by primary key as plain values — never a whole table in memory, never OFFSET — and
-personal data (ID numbers, phones) is masked unless the reader handles the case
-(`disputes.access.is_handler`, the same rule as the case detail).
+as plain values in primary-key order from one query read as it goes (their parties from a second
+one beside it) — never a whole table in memory, never OFFSET — and personal data (ID numbers,
+phones) is masked unless the reader handles the case (`disputes.access.is_handler`, the same rule
+as the case detail).
 """
 
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from disputes.models import (
     Satisfaction,
 )
 
-CHUNK = 2000
+CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -54,42 +55,59 @@ def _labels(choices):
 
 
 def _local(value):
-    return timezone.localtime(value).replace(tzinfo=None) if value else None
+    """The county's wall-clock time (settings.TIME_ZONE; the job runner activates no other)."""
+    return value.astimezone(timezone.get_default_timezone()).replace(tzinfo=None) if value else None
 
 
 def _chunks(queryset, fields):
-    """Plain value rows of `queryset`, CHUNK at a time by primary key."""
-    last = None
-    while True:
-        page = queryset if last is None else queryset.filter(pk__gt=last)
-        rows = list(page.order_by("pk").values(*fields)[:CHUNK])
-        if not rows:
-            return
-        yield rows
-        last = rows[-1]["pk"]
+    """Plain value rows of `queryset` in primary-key order, CHUNK at a time, from one query read
+    as it goes (a server-side cursor on PostgreSQL, fetchmany on SQLite)."""
+    chunk = []
+    for row in queryset.order_by("pk").values(*fields).iterator(chunk_size=CHUNK):
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _handles(user):
-    """row -> whether `user` handles its case (sees parties unmasked), by the case detail's rule."""
+    """row -> whether `user` handles its case (sees parties unmasked), by the case detail's rule;
+    decided once for each combination of units and area."""
+    known = {}
 
     def check(row):
-        case = SimpleNamespace(
-            current_unit_id=row["current_unit_id"], first_unit_id=row["first_unit_id"], area_code=row["area_code"]
-        )
-        return access.is_handler(user, case)
+        key = (row["current_unit_id"], row["first_unit_id"], row["area_code"])
+        if key not in known:
+            case = SimpleNamespace(current_unit_id=key[0], first_unit_id=key[1], area_code=key[2])
+            known[key] = access.is_handler(user, case)
+        return known[key]
 
     return check
 
 
-def _parties(case_ids):
-    by_case = {}
-    for case_id, name, phone, id_number in (
-        Party.objects.filter(case_id__in=case_ids)
+def _parties_of(cases):
+    """case id -> its parties' (name, phone, ID number), for ids asked in increasing order: the
+    parties of all the cases are read as one stream in case order beside the cases' own."""
+    stream = (
+        Party.objects.filter(case__in=cases.values("pk"))
         .order_by("case_id", "pk")
         .values_list("case_id", "name", "phone", "id_number")
-    ):
-        by_case.setdefault(case_id, []).append((name, phone, id_number))
-    return by_case
+        .iterator(chunk_size=CHUNK)
+    )
+    pending = next(stream, None)
+
+    def of(case_id):
+        nonlocal pending
+        found = []
+        while pending is not None and pending[0] <= case_id:
+            if pending[0] == case_id:
+                found.append(pending[1:])
+            pending = next(stream, None)
+        return found
+
+    return of
 
 
 def _joined(values):
@@ -126,12 +144,14 @@ def _case_rows(columns_of):
             "kind": _labels(CaseKind.choices),
             "grade": _labels(Grade.choices),
             "state": _labels(CaseState.choices),
+            "yes": str(_("yes")),
+            "no": str(_("no")),
         }
         now = timezone.now()
+        parties = _parties_of(cases)
         for chunk in _chunks(cases, CASE_FIELDS):
-            parties = _parties([row["pk"] for row in chunk])
             for row in chunk:
-                yield columns_of(row, parties.get(row["pk"], []), handles(row), labels, now)
+                yield columns_of(row, parties(row["pk"]), handles(row), labels, now)
 
     return rows
 
@@ -145,7 +165,6 @@ def _overdue(row, now):
 
 
 def _case_register_row(row, parties, unmasked, labels, now):
-    yes, no = str(_("yes")), str(_("no"))
     return (
         row["number"],
         _local(row["created_at"]),
@@ -160,7 +179,7 @@ def _case_register_row(row, parties, unmasked, labels, now):
         row["current_unit__name"] or "",
         labels["state"].get(row["state"], row["state"]),
         _local(row["due_at"]),
-        yes if _overdue(row, now) else no,
+        labels["yes"] if _overdue(row, now) else labels["no"],
         _local(row["closed_at"]),
     )
 
@@ -201,9 +220,9 @@ def _supervision_row(row, parties, unmasked, labels, now):
 def _mediation_rows(user, cases):
     handles = _handles(user)
     states = _labels(CaseState.choices)
+    parties = _parties_of(_mediated(cases))
     for chunk in _chunks(_mediated(cases), (*CASE_FIELDS, "mediation_source")):
         ids = [row["pk"] for row in chunk]
-        parties = _parties(ids)
         sessions = {
             row["case_id"]: row
             for row in MediationSession.objects.filter(case_id__in=ids)
@@ -218,7 +237,7 @@ def _mediation_rows(user, cases):
         }
         for row in chunk:
             unmasked = handles(row)
-            case_parties = parties.get(row["pk"], [])
+            case_parties = parties(row["pk"])
             held = sessions.get(row["pk"], {})
             agreement = agreements.get(row["pk"], {})
             mediator = f"{agreement.get('mediator__last_name') or ''}{agreement.get('mediator__first_name') or ''}"
@@ -295,14 +314,7 @@ def _work_log_rows(user, cases):
         "resolved_on_site",
         "description",
     )
-    reports = _work_log_reports(user, cases)
-    last = None
-    while True:  # reports have UUID keys: chunks by (received_at, pk) would do too, pk is enough here
-        page = reports if last is None else reports.filter(pk__gt=last)
-        chunk = list(page.order_by("pk").values(*fields)[:CHUNK])
-        if not chunk:
-            return
-        last = chunk[-1]["pk"]
+    for chunk in _chunks(_work_log_reports(user, cases), fields):
         for row in chunk:
             name = f"{row['reporter__last_name']}{row['reporter__first_name']}" or row["reporter__username"]
             yield (

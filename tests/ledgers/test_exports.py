@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from django.core.management import call_command
 
-from ledgers import services, writers
+from ledgers import registers, services, writers
 from ledgers.models import Export
 from tests.disputes.conftest import PARTIES, POINT_V3
 from tests.disputes.stories import closed, new_case
@@ -202,3 +202,20 @@ def test_the_headers_are_in_the_askers_language(world, cases, django_capture_on_
         )
     _body, content = finished(client, response)
     assert csv_rows(content)[0][:3] == ["Case number", "Registered at", "Kind"]
+
+
+def test_the_rows_and_their_parties_stream_together_with_progress_between(world, monkeypatch):
+    """The cases and their parties are two queries read at once (server-side cursors on
+    PostgreSQL), a row at a time here, with progress written between rows: every row gets its own
+    case's parties, none from a neighbour. (The audit log's append-only triggers keep tests in a
+    transaction; bench/exports.py runs it in autocommit, as db_worker does.)"""
+    cases = [new_case(world), new_case(world, parties=PARTIES), new_case(world), new_case(world, parties=PARTIES[:1])]
+    monkeypatch.setattr(registers, "CHUNK", 1)
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 1)
+    export = Export.objects.create(user=world.county_operator, register="cases", format="csv", filters={})
+    services.write(export.pk)
+    export.refresh_from_db()
+    assert export.state == "done", export.error
+    assert export.rows_done == export.rows_total == len(cases)
+    parties = {row[0]: row[7] for row in csv_rows(services.path_of(export).read_bytes())[1:]}
+    assert [parties[case.number] for case in cases] == ["", "王建国；李卫东", "", "王建国"]

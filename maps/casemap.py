@@ -22,6 +22,7 @@ from django.contrib.gis.gdal import OGRGeometry
 from django.db import connection
 from django.db.models import Avg, Count, F, FloatField, Func, IntegerField, Sum, Value
 from django.db.models.functions import Floor, Left
+from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
 from disputes.lifecycle import is_overdue
@@ -233,7 +234,6 @@ def cluster_feature(lon, lat, count):
 # What a marker reads, in the order of CaseGeoSerializer's properties (disputes/api/serializers.py);
 # `category` is the category's code, `overdue` is worked out from state and due_at.
 POINT_PROPERTIES = ("number", "kind", "category", "grade", "severity", "state", "due_at")
-_DUE_AT = DateTimeField()  # the serializer's field for due_at: the same text, in the same time zone
 
 
 def point_features(cases, now):
@@ -249,6 +249,9 @@ def point_features(cases, now):
             "pk", "lon", "lat", "number", "kind", "category_code", "grade", "severity", "state", "due_at"
         )
     )
+    # The serializer's field for due_at (the same text), with the active time zone looked up once
+    # rather than once a value.
+    due_text = DateTimeField(default_timezone=timezone.get_current_timezone()).to_representation
     placed = [(lon, lat) for _pk, lon, lat, *_rest in rows if lon is not None]
     coordinates = iter(
         json.loads(OGRGeometry("MULTIPOINT (" + ", ".join(f"{x!r} {y!r}" for x, y in placed) + ")").json)["coordinates"]
@@ -264,7 +267,7 @@ def point_features(cases, now):
             grade,
             severity,
             state,
-            None if due_at is None else _DUE_AT.to_representation(due_at),
+            None if due_at is None else due_text(due_at),
         )
         properties = dict(zip(POINT_PROPERTIES, values, strict=True))
         properties["overdue"] = is_overdue(state, due_at, now)

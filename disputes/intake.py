@@ -238,37 +238,36 @@ def suggest_duplicates(case):
     """Open cases of the same or a related category (its siblings) within 250 m and 7 days:
     offered, never imposed.
 
-    One indexed query for the candidates in a bounding box around the point, then the exact
-    great-circle distance in Python: the same answer on both databases, and at intake rates
-    far cheaper than compiling the ORM's geography lookups.
+    One query: the candidates in a bounding box around the point, through the spatial index
+    (newest first, at most 50), then the exact great-circle distance in Python: the same answer on
+    both databases, and at intake rates far cheaper than compiling the ORM's geography lookups.
     """
     point = case.point
     dlat = DUPLICATE_RADIUS_M / 111_000
     dlon = dlat / max(0.01, abs(math.cos(math.radians(point.y))))
     box = (point.x - dlon, point.y - dlat, point.x + dlon, point.y + dlat)
     if connection.vendor == "postgresql":
-        in_box, box_params = "point && ST_MakeEnvelope(%s, %s, %s, %s, 4326)", box
+        in_box, box_params = "disputes_case.point && ST_MakeEnvelope(%s, %s, %s, %s, 4326)", box
     else:
         in_box = (
-            "id IN (SELECT pkid FROM idx_disputes_case_point"
+            "disputes_case.id IN (SELECT pkid FROM idx_disputes_case_point"
             " WHERE xmin <= %s AND xmax >= %s AND ymin <= %s AND ymax >= %s)"
         )
         box_params = (box[2], box[0], box[3], box[1])
-    states = sorted(OPEN_STATES)
-    family = reference.category_family(case.category_id)
-    sql = (
-        f"SELECT id, ST_X(point), ST_Y(point) FROM disputes_case WHERE {in_box}"
-        f" AND category_id IN ({', '.join(['%s'] * len(family))})"
-        f" AND state IN ({', '.join(['%s'] * len(states))}) AND created_at >= %s AND id <> %s"
-        " ORDER BY created_at DESC LIMIT 50"
+    candidates = (
+        Case.objects.extra(where=[in_box], params=box_params)  # noqa: S610  (our own SQL, values as parameters)
+        .filter(
+            category_id__in=reference.category_family(case.category_id),
+            state__in=sorted(OPEN_STATES),
+            created_at__gte=case.created_at - DUPLICATE_WINDOW,
+        )
+        .exclude(pk=case.pk)
+        .order_by("-created_at")[:50]
     )
-    since = connection.ops.adapt_datetimefield_value(case.created_at - DUPLICATE_WINDOW)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*box_params, *family, *states, since, case.pk))
-        near = [pk for pk, x, y in cursor.fetchall() if _metres(point.x, point.y, x, y) <= DUPLICATE_RADIUS_M]
-    if not near:
-        return []
-    return list(Case.objects.filter(pk__in=near).order_by("-created_at")[:10])
+    near = [
+        other for other in candidates if _metres(point.x, point.y, other.point.x, other.point.y) <= DUPLICATE_RADIUS_M
+    ]
+    return near[:10]
 
 
 def _metres(lon1, lat1, lon2, lat2):

@@ -174,8 +174,12 @@ def main():
     parser.add_argument("--reports", type=int, default=2000, help="reports per concurrency level")
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--servers", type=int, default=2, help="daphne processes (one per core)")
+    parser.add_argument(
+        "--db", default="gridgov_bench", help="a database holding the same generated county (e.g. gridgov_benchmaps)"
+    )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
+    county_bench.BENCH_DB = args.db
 
     token = prepare(args.cells, args.seed)
     from disputes.models import Report

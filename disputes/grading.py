@@ -88,8 +88,11 @@ def count_repeats(category, cell, at):
 
 def intake_grade(report):
     """The grade of the case a new report opens (call before the report is stored)."""
+    default, severity, parties = report.category.default_grade, report.severity, len(report.parties or [])
+    if grade(default, severity, parties, 0) == grade(default, severity, parties, REPEAT_THRESHOLD):
+        return grade(default, severity, parties, 0)  # repeats cannot change it (already red): no count
     repeats = count_repeats(report.category_id, report.cell_id, report.received_at)
-    return grade(report.category.default_grade, report.severity, len(report.parties or []), repeats)
+    return grade(default, severity, parties, repeats)
 
 
 def regrade_case(user, case, *, grade, reason, expected_version=None):

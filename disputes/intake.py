@@ -59,6 +59,9 @@ class IntakeResult:
     case: Case
     created: bool
     duplicates: list = field(default_factory=list)
+    # The photos written for a new report, as the receipt shows them (sha256, purpose), in the order
+    # written; None for a stored report found again (the receipt reads them).
+    photos: list | None = None
 
 
 def content_hash(data):
@@ -139,7 +142,7 @@ def submit_report(reporter, data, *, vouched=False):
             raise ReportConflict() from None
         # A retry gets the same answer as the first attempt, suggestions included.
         return IntakeResult(stored, stored.case, created=False, duplicates=suggest_duplicates(stored.case))
-    return IntakeResult(report, case, created=True, duplicates=suggest_duplicates(case))
+    return IntakeResult(report, case, created=True, duplicates=suggest_duplicates(case), photos=photos)
 
 
 def _distinct_photos(photos):
@@ -257,7 +260,7 @@ def nearby_duplicates(cases):
         in_box = "point && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
     else:
         in_box = (
-            "id IN (SELECT pkid FROM idx_disputes_case_point"
+            "disputes_case.id IN (SELECT pkid FROM idx_disputes_case_point"
             " WHERE xmin <= %s AND xmax >= %s AND ymin <= %s AND ymax >= %s)"
         )
     branches = []

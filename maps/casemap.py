@@ -15,12 +15,17 @@ their points. Both databases run the same code; on SpatiaLite (a demo county) ei
 quick.
 """
 
+import json
 import math
 
+from django.contrib.gis.gdal import OGRGeometry
 from django.db import connection
 from django.db.models import Avg, Count, F, FloatField, Func, IntegerField, Sum, Value
 from django.db.models.functions import Floor, Left
+from django.utils import timezone
+from rest_framework.fields import DateTimeField
 
+from disputes.lifecycle import is_overdue
 from grid import jurisdiction
 
 from .models import CaseSquare
@@ -222,3 +227,50 @@ def cluster_feature(lon, lat, count):
         "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
         "properties": {"cluster": True, "count": count},
     }
+
+
+# --- single cases at street zoom --------------------------------------------------------
+
+# What a marker reads, in the order of CaseGeoSerializer's properties (disputes/api/serializers.py);
+# `category` is the category's code, `overdue` is worked out from state and due_at.
+POINT_PROPERTIES = ("number", "kind", "category", "grade", "severity", "state", "due_at")
+
+
+def point_features(cases, now):
+    """CaseGeoSerializer's features for `cases` (a queryset, in its order), built from plain values.
+
+    One query of the marker's columns (the point as two numbers) and no model object or serializer
+    field per value; the coordinates go through GDAL once for the whole answer, as a MultiPoint,
+    so that they are written exactly as the serializer (GEOS → GDAL's GeoJSON) writes them.
+    tests/maps/test_street_view.py holds the output to the serializer's.
+    """
+    rows = list(
+        cases.annotate(lon=X("point"), lat=Y("point"), category_code=F("category__code")).values_list(
+            "pk", "lon", "lat", "number", "kind", "category_code", "grade", "severity", "state", "due_at"
+        )
+    )
+    # The serializer's field for due_at (the same text), with the active time zone looked up once
+    # rather than once a value.
+    due_text = DateTimeField(default_timezone=timezone.get_current_timezone()).to_representation
+    placed = [(lon, lat) for _pk, lon, lat, *_rest in rows if lon is not None]
+    coordinates = iter(
+        json.loads(OGRGeometry("MULTIPOINT (" + ", ".join(f"{x!r} {y!r}" for x, y in placed) + ")").json)["coordinates"]
+        if placed
+        else ()
+    )
+    features = []
+    for pk, lon, _lat, number, kind, category, grade, severity, state, due_at in rows:
+        values = (
+            number,
+            kind,
+            category,
+            grade,
+            severity,
+            state,
+            None if due_at is None else due_text(due_at),
+        )
+        properties = dict(zip(POINT_PROPERTIES, values, strict=True))
+        properties["overdue"] = is_overdue(state, due_at, now)
+        geometry = None if lon is None else {"type": "Point", "coordinates": next(coordinates)}
+        features.append({"id": pk, "type": "Feature", "geometry": geometry, "properties": properties})
+    return features

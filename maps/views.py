@@ -31,7 +31,6 @@ from core.api_errors import ErrorSerializer
 from core.errors import InvalidInput
 from core.params import InvalidParameter
 from disputes.api.filters import CaseFilter
-from disputes.api.serializers import CaseGeoSerializer
 from disputes.models import Case
 from grid.models import GridCell, Region, RegionLevel
 
@@ -254,11 +253,11 @@ class CaseLayer(Layer):
         zoom = params.zoom(query)
         cases = self.filter_queryset(self.get_queryset())  # checks every filter, and the box
         if zoom >= casemap.POINTS_FROM_ZOOM:
-            rows = list(cases.select_related("category").order_by("-created_at", "-pk")[: casemap.MAX_POINTS + 1])
-            if len(rows) <= casemap.MAX_POINTS:
-                context = {**self.get_serializer_context(), "now": timezone.now()}
-                features = CaseGeoSerializer(rows, many=True, context=context).data["features"]
-                return Response(self.collection("points", zoom, len(rows), features))
+            # The features of /api/cases/geojson/ (CaseGeoSerializer), built from plain values.
+            latest = cases.order_by("-created_at", "-pk")[: casemap.MAX_POINTS + 1]
+            features = casemap.point_features(latest, timezone.now())
+            if len(features) <= casemap.MAX_POINTS:
+                return Response(self.collection("points", zoom, len(features), features))
         summary = casemap.summary_can_answer(query, request.user, zoom)
         if summary is not None:
             level, prefixes = summary

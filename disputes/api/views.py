@@ -115,11 +115,7 @@ class ReportViewSet(Authenticated, mixins.ListModelMixin, mixins.CreateModelMixi
         data = s.ReportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = intake.submit_report(request.user, data.validated_data)
-        report = result.report
-        context = {**self.get_serializer_context(), "origin": result.case.point}
-        body = s.ReceiptSerializer(
-            {"report": report, "case": result.case, "duplicates": result.duplicates}, context=context
-        ).data
+        body = s.receipt(result, handler_check(request.user))
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 

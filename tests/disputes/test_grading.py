@@ -114,6 +114,21 @@ class TestRepeats:
         report.severity, report.parties = 4, [{"name": str(n)} for n in range(10)]
         assert grading.intake_grade(report) == "red"
 
+    def test_repeats_are_not_counted_when_they_cannot_change_the_grade(self, world, django_assert_num_queries):
+        for _ in range(3):
+            self.submit(world, world.neighbours)
+        report = Report(category=world.neighbours, cell=world.c1, severity=4, parties=[], received_at=timezone.now())
+        # green + 2 for severity 4 = orange: three repeats still raise it, so they are counted.
+        with django_assert_num_queries(1):
+            assert grading.intake_grade(report) == "red"
+        # Ten parties make it red already: nothing to count.
+        report.parties = [{"name": str(n)} for n in range(10)]
+        with django_assert_num_queries(0):
+            assert grading.intake_grade(report) == "red"
+        report.cell = world.c2  # no repeats there: the same grade
+        with django_assert_num_queries(0):
+            assert grading.intake_grade(report) == "red"
+
 
 class TestRegrade:
     @pytest.fixture

@@ -119,7 +119,11 @@ def submit_report(data, *, token, address):
     """A resident's report: a verified number, within the limits, through intake (source `web`)."""
     phone = verified_phone(token)
     # A resend of a stored report is not a new attempt: intake answers it with what it stored.
-    if not Report.objects.filter(pk=data["id"]).exists():
+    # When the page sent no time, the stored report's is the one it meant: "now" on the resend would
+    # differ by the seconds between them, and intake would take the same id with other content for
+    # a conflict.
+    stored = Report.objects.filter(pk=data["id"]).values_list("occurred_at", flat=True).first()
+    if stored is None:
         limits.spend("report-address", address, rate("resident_report_address", "30/hour"))
         limits.spend("report-phone", phone, rate("resident_report", "10/hour"))
     payload = {
@@ -130,7 +134,7 @@ def submit_report(data, *, token, address):
         "lon": data.get("lon"),
         "lat": data.get("lat"),
         "accuracy_m": data.get("accuracy_m"),
-        "occurred_at": data.get("occurred_at") or timezone.now().replace(microsecond=0),
+        "occurred_at": data.get("occurred_at") or stored or timezone.now().replace(microsecond=0),
         "severity": 1,
         "contact_phone": phone,
         "photos": [{"sha256": sha, "purpose": "evidence"} for sha in data.get("photos") or []],

@@ -28,6 +28,23 @@ def test_report_with_a_verified_phone_is_stored_once_and_told_by_sms(world, resi
     assert Message.objects.filter(template="case_received").count() == 1
 
 
+def test_a_resend_seconds_later_without_a_time_is_the_same_report_not_a_conflict(world, resident, monkeypatch):
+    import datetime
+
+    from django.utils import timezone
+
+    token = verified(resident)
+    body = report_body(world, token)
+    body.pop("occurred_at", None)  # the page sends no time: the server's "now" is the report's
+    first = resident.post("/r/api/reports/", body, format="json")
+    assert first.status_code == 201, first.content
+    later = timezone.now() + datetime.timedelta(seconds=5)
+    monkeypatch.setattr(timezone, "now", lambda: later)  # the answer was lost; the resend comes later
+    again = resident.post("/r/api/reports/", body, format="json")
+    assert again.status_code == 200, again.content
+    assert again.json()["number"] == first.json()["number"] and Report.objects.count() == 1
+
+
 def test_no_report_without_a_verified_phone(world, resident):
     assert_error(resident.post("/r/api/reports/", report_body(world, "forged"), format="json"), 400, "invalid", "token")
     assert not Report.objects.exists()

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from core.api_errors import ERRORS
 from core.pagination import Pages
-from core.params import BBoxField, DateTimeParamFilter, ParamFilterSet
+from core.params import BBoxField, DateTimeParamFilter, FlagFilter, ParamFilterSet
 from disputes.api.filters import AreaFilter
 from disputes.api.views import Authenticated
 from disputes.models import Case
@@ -33,7 +33,7 @@ class WarningFilter(ParamFilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=WarningKind.choices, help_text=_("repeat for several kinds"))
     level = django_filters.MultipleChoiceFilter(choices=Level.choices)
     state = django_filters.MultipleChoiceFilter(choices=WarningState.choices)
-    open = django_filters.BooleanFilter(method="filter_open", help_text=_("raised or studied"))
+    open = FlagFilter(method="filter_open", help_text=_("raised or studied"))
     region = AreaFilter(help_text=_("region or grid cell code"))
     raised_after = DateTimeParamFilter(field_name="raised_at", lookup_expr="gte")
 

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from core.api_errors import ERRORS
 from core.pagination import Pages
-from core.params import ParamFilterSet
+from core.params import FlagFilter, ParamFilterSet
 from disputes.api.views import Authenticated
 from disputes.models import Case
 
@@ -28,8 +28,8 @@ class OrderFilter(ParamFilterSet):
     state = django_filters.MultipleChoiceFilter(choices=OrderState.choices, help_text=_("repeat for several states"))
     reason = django_filters.MultipleChoiceFilter(choices=Reason.choices)
     level = django_filters.MultipleChoiceFilter(choices=Level.choices)
-    awaiting = django_filters.BooleanFilter(method="filter_awaiting", help_text=_("a reply is still owed"))
-    mine = django_filters.BooleanFilter(
+    awaiting = FlagFilter(method="filter_awaiting", help_text=_("a reply is still owed"))
+    mine = FlagFilter(
         method="filter_mine", help_text=_("issued in the regions you supervise (your centre's orders)")
     )
 

@@ -57,6 +57,8 @@ def test_filters_and_their_errors(world, warning):
     body = response.json()
     assert body["code"] == "invalid" and "kind" in body["fields"] and body["message"]
     assert client.get("/api/warnings/?region=").status_code == 400
+    response = client.get("/api/warnings/?open=maybe")  # not "no filter": a malformed flag
+    assert response.status_code == 400 and "open" in response.json()["fields"]
 
 
 def test_detail_has_the_evidence_and_the_cases_the_reader_may_see(world, warning):

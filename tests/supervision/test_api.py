@@ -114,3 +114,12 @@ def test_a_case_panel_issues_on_its_case(world, case):
     response = client.post(f"/api/cases/{case.pk}/orders/", {**payload, "days": 99}, format="json")
     assert response.status_code == 400 and "days" in response.json()["fields"]
     assert Order.objects.count() == 1
+
+
+@pytest.mark.parametrize("param", ["mine", "awaiting"])
+def test_a_flag_that_is_not_true_or_false_is_a_400_not_ignored(world, param):
+    # schemathesis found `?mine=-82341` answered as if no filter had been asked for
+    response = client_for(world.county_operator).get("/api/supervision/orders/", {param: "-82341"})
+    error = response.json()
+    assert response.status_code == 400 and error["code"] == "invalid" and param in error["fields"]
+    assert client_for(world.county_operator).get("/api/supervision/orders/", {param: "true"}).status_code == 200

@@ -29,9 +29,7 @@ class OrderFilter(ParamFilterSet):
     reason = django_filters.MultipleChoiceFilter(choices=Reason.choices)
     level = django_filters.MultipleChoiceFilter(choices=Level.choices)
     awaiting = FlagFilter(method="filter_awaiting", help_text=_("a reply is still owed"))
-    mine = FlagFilter(
-        method="filter_mine", help_text=_("issued in the regions you supervise (your centre's orders)")
-    )
+    mine = FlagFilter(method="filter_mine", help_text=_("issued in the regions you supervise (your centre's orders)"))
 
     class Meta:
         model = Order

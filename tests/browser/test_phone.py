@@ -615,6 +615,11 @@ def test_a_revoked_sign_in_asks_to_sign_in_again_and_the_waiting_report_is_sent_
     expect(page.locator("#signin-notice")).to_contain_text("重新登录")
     expect(page.locator("#signin-notice")).to_contain_text("1 条上报在等待")
     expect(page.locator("#signin-username")).to_have_value(USER)
+    # the refused attempt puts it back to waiting (the sign-in form can show a moment before)
+    for _ in range(50):
+        if page.evaluate(READ_OUTBOX, report_id)["state"] != "sending":
+            break
+        page.wait_for_timeout(100)
     assert page.evaluate(READ_OUTBOX, report_id)["state"] == "waiting"
 
     # Signing in again sends it, once.

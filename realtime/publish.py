@@ -129,15 +129,53 @@ def _next_position():
         row = cursor.fetchone()
     if row is not None:
         return row[0]
-    # The data migration creates the row; a flushed database (transactional tests) has none.
-    # Recreate it after the highest position stored; a concurrent creator wins the race.
+    _recreate_counter()
+    return _next_position()
+
+
+def _recreate_counter():
+    """The data migration creates the counter's row; a flushed database (transactional tests) has
+    none. Recreate it after the highest position stored; a concurrent creator wins the race."""
     try:
         with transaction.atomic():
             last = Event.objects.aggregate(last=Max("seq"))["last"] or 0
             StreamCounter.objects.create(pk=1, number=last)
     except IntegrityError:
         pass
-    return _next_position()
+
+
+def _write_in_one_statement(event, groups):
+    """PostgreSQL: the position, the event and its groups in one round trip.
+
+    The counter's UPDATE runs in a data-modifying WITH, which locks the row exactly as the
+    statement alone does (until the transaction ends), so positions keep their commit order and
+    have no gaps; the event takes the position the UPDATE returned, its groups the event's.
+    """
+    counter, table, groups_table = (
+        connection.ops.quote_name(model._meta.db_table) for model in (StreamCounter, Event, EventGroup)
+    )
+    sql = f"""
+        WITH position AS (UPDATE {counter} SET number = number + 1 WHERE id = 1 RETURNING number),
+        event AS (
+            INSERT INTO {table} (seq, audit_seq, kind, case_id, area_code, payload, created_at)
+            SELECT number, %s, %s, %s, %s, %s, %s FROM position RETURNING seq
+        ),
+        grouped AS (INSERT INTO {groups_table} (event_id, "group") SELECT seq, g FROM event, unnest(%s::text[]) AS g)
+        SELECT seq FROM event
+    """
+    payload = Event._meta.get_field("payload").get_db_prep_value(event.payload, connection)
+    params = [event.audit_seq, event.kind, event.case_id, event.area_code, payload, event.created_at, groups]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:  # no counter row: nothing was written
+        _recreate_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    event.seq = row[0]
+    event._state.adding = False
+    event._state.db = connection.alias
 
 
 def record(kind, *, case_id, audit_seq, area_code, units=(), users=(), payload):
@@ -154,15 +192,13 @@ def record(kind, *, case_id, audit_seq, area_code, units=(), users=(), payload):
         raise ValueError(f"unknown event kind {kind!r}")
     check_payload(payload)
     groups = event_groups(area_code, units, users)
-    event = Event.objects.create(
-        seq=_next_position(),
-        audit_seq=audit_seq,
-        kind=kind,
-        case_id=case_id,
-        area_code=area_code,
-        payload=payload,
-    )
-    EventGroup.objects.bulk_create([EventGroup(event=event, group=group) for group in groups])
+    event = Event(audit_seq=audit_seq, kind=kind, case_id=case_id, area_code=area_code, payload=payload)
+    if connection.vendor == "postgresql":
+        _write_in_one_statement(event, groups)
+    else:
+        event.seq = _next_position()
+        event.save(force_insert=True)
+        EventGroup.objects.bulk_create([EventGroup(event=event, group=group) for group in groups])
     data = serialise(event)
     # The frame every socket is sent, encoded here once rather than once per socket.
     message = {"type": MESSAGE_TYPE, "event": data, "frame": event_frame(data)}

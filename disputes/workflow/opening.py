@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,12 @@ from ..models import Case, Handling, Party, PartyRole
 from .core import enter_state, record, set_due
 
 S = CaseState
+
+
+def case_number(prefix, pk):
+    """A case's number: the date it was opened (yymmdd) and its id, at least six digits
+    (PostgreSQL's trigger in migration 0017 does the same in the INSERT)."""
+    return f"{prefix}{pk:06d}"
 
 
 def initial_unit(region):
@@ -86,9 +93,14 @@ def open_case(report, place, grade=None):
     for name, value in changes.items():
         setattr(case, name, value)
     set_due(case, {})
+    # The date part goes in with the row; PostgreSQL appends the id in the same INSERT (the
+    # trigger of migration 0017), elsewhere one UPDATE does.
+    prefix = f"{timezone.localtime(now):%y%m%d}"
+    case.number = prefix
     case.save(force_insert=True)
-    case.number = f"{timezone.localtime(now):%y%m%d}{case.pk:06d}"
-    Case.objects.filter(pk=case.pk).update(number=case.number)
+    case.number = case_number(prefix, case.pk)
+    if connection.vendor != "postgresql":
+        Case.objects.filter(pk=case.pk).update(number=case.number)
     if report.parties:
         Party.objects.bulk_create(
             [

@@ -1,11 +1,13 @@
 """Benchmark report intake end to end: HTTP → locate → insert → case → audit, on PostGIS.
 
-    .venv/bin/python bench/intake.py [--cells 100000] [--reports 2000] [--clients 1,8,32] [--servers 2]
+    .venv/bin/python bench/intake.py [--cells 100000] [--reports 2000] [--clients 1,8,32]
+    .venv/bin/python bench/intake.py --server daphne --servers 2     # the ASGI server instead
 
 Uses the same generated county and database as bench/locate.py (gridgov_bench; generated on
 first use and kept), adds a village committee for every village and one gridworker with an
-API token, then starts `--servers` daphne processes (as production runs ASGI workers) on
-ports 8101… and drives POST /api/reports/ from client threads, each with its own keep-alive
+API token, then starts the HTTP server as production runs it (gunicorn's sync workers with
+docker/gunicorn.conf.py, 2 × cores + 1 of them, the Redis channel layer on; or `--server daphne`)
+on ports 8101… and drives POST /api/reports/ from client threads, each with its own keep-alive
 connection, spread over the servers. Every report is a new device-made UUID at a random
 point of the county, category 邻里纠纷. Printed per concurrency level: reports per second,
 p50/p90/p99/max latency, and a check that the database holds exactly the reports sent.
@@ -17,6 +19,7 @@ import http.client
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -25,6 +28,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -71,8 +75,12 @@ def prepare(cells, seed):
     return token.key
 
 
-def start_servers(count, port=PORT, name="intake", **extra_env):
-    """`count` daphne processes on ports port… (DEBUG off, a database pool each); waits for /healthz."""
+def start_servers(count, port=PORT, name="intake", server="daphne", workers=None, **extra_env):
+    """The HTTP servers on ports port… (DEBUG off, a database pool each); waits for /healthz.
+
+    `daphne`: `count` ASGI processes. `gunicorn`: `count` gunicorn masters with production's
+    configuration (docker/gunicorn.conf.py: sync workers, `workers` each, two connections a worker).
+    """
     env = {
         **os.environ,
         "DEBUG": "0",
@@ -83,16 +91,28 @@ def start_servers(count, port=PORT, name="intake", **extra_env):
         "THROTTLE_LOGIN": "100000/hour",
         **extra_env,
     }
-    daphne = str(Path(sys.executable).parent / "daphne")
+    bin_dir = Path(sys.executable).parent
+    if server == "gunicorn":
+        env.update(DB_POOL_MIN_SIZE="1", DB_POOL_MAX_SIZE="2", WEB_WORKERS=str(workers or os.cpu_count() * 2 + 1))
+        commands = [
+            [str(bin_dir / "gunicorn"), "-c", "docker/gunicorn.conf.py", "-b", f"127.0.0.1:{port + i}"]
+            + ["config.wsgi:application"]
+            for i in range(count)
+        ]
+    else:
+        commands = [
+            [str(bin_dir / "daphne"), "-p", str(port + i), "-b", "127.0.0.1", "config.asgi:application"]
+            for i in range(count)
+        ]
     servers = [
         subprocess.Popen(
-            [daphne, "-p", str(port + i), "-b", "127.0.0.1", "config.asgi:application"],
+            command,
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=open(ROOT / "bench" / "results" / f"{name}-server-{i}.log", "w"),  # noqa: SIM115
         )
-        for i in range(count)
+        for i, command in enumerate(commands)
     ]
     deadline = time.monotonic() + 30
     for i in range(count):
@@ -105,7 +125,7 @@ def start_servers(count, port=PORT, name="intake", **extra_env):
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise SystemExit("the daphne servers did not start")
+                raise SystemExit(f"the {server} servers did not start")
             time.sleep(0.2)
     return servers
 
@@ -163,6 +183,60 @@ def run_level(token, clients, reports, servers, seed):
     return latencies, time.perf_counter() - started, failures
 
 
+def captured_report(token, seed):
+    """The statements of one report as the service sends them (values bound), made in this process
+    through Django's test client after a warm-up, and the report's id and its case's id."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from disputes.models import Report
+
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}", SERVER_NAME="127.0.0.1")
+    rng = random.Random(seed)
+    for _ in range(20):  # caches warm, as in a server that has run for a while
+        client.post("/api/reports/", body(rng), content_type="application/json")
+    payload = body(rng)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/api/reports/", payload, content_type="application/json")
+    if response.status_code != 201:
+        raise SystemExit(f"the captured report failed: HTTP {response.status_code} {response.content[:300]!r}")
+    report_id = json.loads(payload)["id"]
+    case_id = Report.objects.get(pk=report_id).case_id
+    return [q["sql"] for q in queries.captured_queries], report_id, case_id
+
+
+def pgbench_script(statements, report_id, case_id):
+    """The same statements as a pgbench script: a new report id each time (its last 12 digits from
+    `random`), the case id the INSERT returns (`\\gset`) wherever the captured one appeared."""
+    lines = ["\\set r random(100000000000, 999999999999)"]
+    case_literal = re.compile(rf"(?<![\\d.]){case_id}(?![\\d.])")
+    for sql in statements:
+        sql = " ".join(sql.split())
+        for form in (report_id, report_id.replace("-", "")):  # as text, and as the uuid column's hex
+            sql = sql.replace(form, f"{form[:-12]}:r")
+        if sql.startswith('INSERT INTO "disputes_case"'):
+            lines.append(sql + " \\gset c_")  # RETURNING "disputes_case"."id" → :c_id
+        else:
+            lines.append(case_literal.sub(":c_id", sql) + ";")
+    return "\n".join(lines) + "\n"
+
+
+def pgbench(script, clients, seconds):
+    """Transactions a second for `script` run by pgbench (simple protocol) with `clients` clients."""
+    path = ROOT / "bench" / "results" / "intake-pgbench.sql"
+    path.write_text(script)
+    url = county_bench.postgres_server_url()
+    parts = urlsplit(url)
+    command = ["pgbench", "-n", "-M", "simple", "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds)]
+    command += ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432), "-U", parts.username or "postgres"]
+    command += ["-f", str(path), county_bench.BENCH_DB]
+    out = subprocess.run(command, capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"pgbench failed: {out.stderr[-800:]}")
+    return float(re.search(r"tps = ([\d.]+)", out.stdout).group(1))
+
+
 def pct(sorted_values, p):
     return sorted_values[min(len(sorted_values) - 1, int(p / 100 * len(sorted_values)))]
 
@@ -173,24 +247,46 @@ def main():
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--reports", type=int, default=2000, help="reports per concurrency level")
     parser.add_argument("--clients", default="1,8,32")
-    parser.add_argument("--servers", type=int, default=2, help="daphne processes (one per core)")
+    parser.add_argument(
+        "--server",
+        choices=("gunicorn", "daphne"),
+        default="gunicorn",
+        help="gunicorn's sync workers as production serves HTTP (docker/gunicorn.conf.py), or daphne",
+    )
+    parser.add_argument(
+        "--servers", type=int, default=None, help="daphne processes (default 2) or gunicorn masters (default 1)"
+    )
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default 2 × cores + 1)")
+    parser.add_argument(
+        "--redis",
+        default="redis://127.0.0.1:6379/14",
+        help="the channel layer's Redis, as in production ('' for none)",
+    )
     parser.add_argument(
         "--db", default="gridgov_bench", help="a database holding the same generated county (e.g. gridgov_benchmaps)"
     )
+    parser.add_argument("--pgbench-seconds", type=int, default=10, help="length of each pgbench run")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
     county_bench.BENCH_DB = args.db
 
+    if args.servers is None:
+        args.servers = 1 if args.server == "gunicorn" else 2
+    workers = args.workers or os.cpu_count() * 2 + 1
     token = prepare(args.cells, args.seed)
     from disputes.models import Report
     from grid.models import GridCell
 
-    print(f"gridgov intake benchmark · PostGIS · {GridCell.objects.count():,} cells · {args.servers} daphne servers")
+    serving = f"{args.servers} daphne processes" if args.server == "daphne" else f"gunicorn × {workers} sync workers"
+    print(f"gridgov intake benchmark · PostGIS · {GridCell.objects.count():,} cells · {serving}")
+    print(f"  channel layer: {'Redis ' + args.redis if args.redis else 'none'}")
     print(f"  machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
-    servers = start_servers(args.servers)
+    servers = start_servers(args.servers, server=args.server, workers=workers, REDIS_URL=args.redis)
     results = []
     try:
-        run_level(token, 2, 100, args.servers, args.seed)  # warm up connections and caches
+        # Warm up every process's connections and caches (the cell index takes about a second to build).
+        processes = workers * args.servers if args.server == "gunicorn" else args.servers
+        run_level(token, 2 * processes, 40 * processes, args.servers, args.seed)
         for clients in [int(c) for c in args.clients.split(",")]:
             before = Report.objects.count()
             latencies, wall, failures = run_level(token, clients, args.reports, args.servers, args.seed + clients)
@@ -224,6 +320,19 @@ def main():
             server.terminate()
         for server in servers:
             server.wait(timeout=10)
+    # The baseline: the very statements of one report, run by pgbench at the same concurrency.
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
+    statements, report_id, case_id = captured_report(token, args.seed + 7)
+    script = pgbench_script(statements, report_id, case_id)
+    print(f"  the same SQL in pgbench ({len(statements)} statements a report, bench/results/intake-pgbench.sql):")
+    for row in results:
+        row["pgbench_per_second"] = pgbench(script, row["clients"], args.pgbench_seconds)
+        row["ratio"] = row["per_second"] / row["pgbench_per_second"]
+        print(
+            f"  {row['clients']:>3} clients: {row['pgbench_per_second']:7.0f} reports/s in pgbench;"
+            f" HTTP reaches {row['ratio']:.2f} of it"
+        )
+    print(f"  load average {os.getloadavg()[0]:.2f} at the end")
     out = ROOT / "bench" / "results" / f"intake-postgis-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"cells": args.cells, "servers": args.servers, "levels": results}, indent=2))

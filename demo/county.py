@@ -684,6 +684,7 @@ def save_members(people, users, units, cells):
     for member, assigned in members:
         member_cells.extend(Through(member=member, gridcell=cell) for cell in assigned)
     Through.objects.bulk_create(member_cells)
+    versions.bump("members")  # bulk inserts send no signal
 
 
 def count_demo():

@@ -11,8 +11,10 @@ class GridConfig(AppConfig):
         # the system GEOS it crashes the process. Loading it first, here, keeps the order safe.
         import shapely  # noqa: F401
 
+        from .jurisdiction import remembered
         from .location import cells, regions
-        from .models import GridCell, Region
+        from .models import GridCell, Member, Region, Unit
 
         regions.watch(Region)  # a new version token in every transaction that changes a region
         cells.watch(GridCell)
+        remembered.watch(Member, Unit, Region, GridCell, m2m=[Member.cells.through])

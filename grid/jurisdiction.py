@@ -14,9 +14,15 @@ their maps show (`maps.layers.cells_visible_to`) and where a map starts.
 - A superuser holds everything; anyone without an active membership holds nothing.
 """
 
+import threading
+import time
+from collections import OrderedDict
 from functools import cached_property
 
+from django.conf import settings
 from django.db.models import Prefetch, prefetch_related_objects
+
+from core.versions import VersionedCache
 
 from .models import GridCell, Member, Region, Role
 
@@ -34,28 +40,19 @@ _CACHE_ATTRIBUTE = "_gridgov_jurisdiction"
 class Jurisdiction:
     """What one user holds. Read from the database on first use, then remembered."""
 
-    def __init__(self, user=None):
+    def __init__(self, user=None, *, from_database=False):
         self.user_id = user.pk if user is not None else None
         self.everything = bool(user is not None and user.is_superuser)  # a superuser holds every place
         self._user = user
+        self._from_database = from_database
 
     @cached_property
     def members(self):
-        """The active memberships, with unit and unit.region (no boundary), and cells for the patrolling roles."""
+        """The active memberships, with unit and unit.region (no boundary), and cells for the patrolling
+        roles: from this process's memory while no membership, unit, region or cell has changed."""
         if self._user is None:
             return ()
-        # Only codes and ids are needed: never the boundaries, which are large.
-        members = tuple(
-            Member.objects.filter(user=self._user, active=True, unit__active=True)
-            .select_related("unit__region")
-            .defer("unit__region__boundary")
-        )
-        # Only gridworkers and volunteers have cells: one more query for them alone.
-        patrolling = [member for member in members if member.role in CELL_ROLES]
-        if patrolling:
-            cells = Prefetch("cells", queryset=GridCell.objects.only("id", "code", "village_id"))
-            prefetch_related_objects(patrolling, cells)
-        return members
+        return remembered.get().members_of(self._user, from_database=self._from_database)
 
     @cached_property
     def cells(self):
@@ -115,13 +112,63 @@ class Jurisdiction:
 NOBODY = Jurisdiction()
 
 
+def load_members(user):
+    """The active memberships of `user` from the database: two queries at most."""
+    # Only codes and ids are needed: never the boundaries, which are large.
+    members = tuple(
+        Member.objects.filter(user=user, active=True, unit__active=True)
+        .select_related("unit__region")
+        .defer("unit__region__boundary")
+    )
+    # Only gridworkers and volunteers have cells: one more query for them alone.
+    patrolling = [member for member in members if member.role in CELL_ROLES]
+    if patrolling:
+        cells = Prefetch("cells", queryset=GridCell.objects.only("id", "code", "village_id"))
+        prefetch_related_objects(patrolling, cells)
+    return members
+
+
+class _Remembered:
+    """The memberships of the users this process has served lately, the least recent dropped past
+    MEMBERS_REMEMBERED. One instance per version token of "members": a change starts an empty one."""
+
+    def __init__(self):
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def members_of(self, user, *, from_database=False):
+        """The memberships of `user`: remembered for at most MEMBERS_REMEMBERED_SECONDS (a bound for
+        changes made behind the signals' back, by SQL), or read anew if `from_database`."""
+        now = time.monotonic()
+        if not from_database:
+            with self._lock:
+                entry = self._entries.get(user.pk)
+                if entry is not None and now - entry[0] < getattr(settings, "MEMBERS_REMEMBERED_SECONDS", 300):
+                    self._entries.move_to_end(user.pk)
+                    return entry[1]
+        members = load_members(user)
+        with self._lock:
+            self._entries[user.pk] = (now, members)
+            self._entries.move_to_end(user.pk)
+            while len(self._entries) > getattr(settings, "MEMBERS_REMEMBERED", 10_000):
+                self._entries.popitem(last=False)
+        return members
+
+
+# Every request reads the version tokens once anyway (core.versions), so a user's memberships cost
+# no query while nothing they derive from has changed: a member, their cells, a unit, a region, a
+# cell (grid.apps connects the signals; bulk writes bump "members" themselves).
+remembered = VersionedCache("members", _Remembered)
+
+
 def of(user, *, fresh=False):
-    """The jurisdiction of `user`, remembered on the user object (one request), or anew if `fresh`."""
+    """The jurisdiction of `user`, remembered on the user object (one request) and its memberships in
+    the process (`remembered`), or anew from the database if `fresh`."""
     if user is None or not user.is_authenticated or not user.is_active:
         return NOBODY
     cached = None if fresh else getattr(user, _CACHE_ATTRIBUTE, None)
     if cached is None:
-        cached = Jurisdiction(user)
+        cached = Jurisdiction(user, from_database=fresh)
         setattr(user, _CACHE_ATTRIBUTE, cached)
     return cached
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts import passwords, tokens
+from core import versions
 
 from .administration import ADMIN_GROUP
 from .jurisdiction import ADMIN_ROLES, CELL_ROLES
@@ -65,6 +66,7 @@ def deactivate_member(member):
     """The member stops holding the role (kept for the record); their phones sign in again."""
     was_active = member.active
     Member.objects.filter(pk=member.pk).update(active=False)
+    versions.bump("members")  # an update sends no signal: every process forgets the memberships
     member.active = False
     member_saved(member, was_active=was_active)
     return member

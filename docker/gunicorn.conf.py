@@ -27,3 +27,13 @@ accesslog = None  # nginx logs every request once
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES") or "127.0.0.1"
+
+
+def worker_exit(server, worker):
+    """Send the realtime events this worker has handed over but not sent yet (realtime.publish.Sender)."""
+    try:
+        from realtime.publish import sender
+
+        sender.flush(timeout=5)
+    except Exception:  # noqa: BLE001 - a worker on its way out; the clients catch up from the database
+        pass

@@ -42,9 +42,11 @@ Groups
 import asyncio
 import json
 import logging
+import os
+import threading
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 
@@ -207,17 +209,100 @@ def record(kind, *, case_id, audit_seq, area_code, units=(), users=(), payload):
 
 
 def fan_out(message, groups):
-    """Send `message` to each group; log and swallow failures (clients catch up from the database)."""
+    """Send `message` to each group; log and swallow failures (clients catch up from the database).
+
+    With a Redis layer the message is handed to this process's sender (`Sender`) and the request
+    goes on at once; the in-process layer (the embedded default, tests) sends it here, on the
+    event loop its consumers run on.
+    """
     try:
         layer = get_channel_layer()
         if layer is None:
             return
-        async_to_sync(_send_all)(layer, message, groups)
+        if isinstance(layer, InMemoryChannelLayer):
+            async_to_sync(_send_all)(layer, message, groups)
+        else:
+            sender.send(layer, message, groups)
     except Exception:
         logger.exception(
             "could not send realtime event %s to its groups; clients will catch up from the database",
             message["event"]["seq"],
         )
+
+
+class Sender:
+    """One event loop per process, in a thread of its own, that sends the events committed here.
+
+    `async_to_sync` from a synchronous worker (gunicorn's) starts an event loop, and with it a new
+    connection to Redis, for every event: about 7 ms of the request (bench/README.md). The sender's
+    loop and its connection live as long as the process; events are sent one after another in the
+    order they were handed over, so a process's events arrive in commit order. Past
+    MAX_WAITING unsent events (Redis down) new ones are dropped with a log line: the clients
+    catch up from the database, as after any lost message.
+    """
+
+    MAX_WAITING = 10_000
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._loop = None
+        self._queue = None
+        self._pid = None
+
+    def _start(self):
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():  # a forked child starts its own
+                loop = asyncio.new_event_loop()
+                ready = threading.Event()
+
+                def run():
+                    asyncio.set_event_loop(loop)
+                    self._queue = asyncio.Queue()
+                    loop.create_task(self._work())
+                    ready.set()
+                    loop.run_forever()
+
+                threading.Thread(target=run, name="gridgov-realtime-sender", daemon=True).start()
+                ready.wait()
+                self._loop, self._pid = loop, os.getpid()
+            return self._loop
+
+    def send(self, layer, message, groups):
+        loop = self._start()
+        loop.call_soon_threadsafe(self._put, (layer, message, groups))
+
+    def _put(self, item):
+        if self._queue.qsize() >= self.MAX_WAITING:
+            seq = item[1]["event"]["seq"]
+            logger.error("realtime sender: %s events waiting; event %s dropped", self.MAX_WAITING, seq)
+            return
+        self._queue.put_nowait(item)
+
+    async def _work(self):
+        while True:
+            layer, message, groups = await self._queue.get()
+            try:
+                await _send_all(layer, message, groups)
+            except Exception:
+                logger.exception(
+                    "could not send realtime event %s to its groups; clients will catch up from the database",
+                    message["event"]["seq"],
+                )
+            finally:
+                self._queue.task_done()
+
+    def run(self, coroutine, timeout=10):
+        """Run `coroutine` on the sender's loop and return its result (a test empties the layer so)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._start()).result(timeout)
+
+    def flush(self, timeout=10):
+        """Wait until every event handed over so far has been sent or given up (tests, shutdown)."""
+        if self._loop is None or self._pid != os.getpid():
+            return
+        asyncio.run_coroutine_threadsafe(self._queue.join(), self._loop).result(timeout)
+
+
+sender = Sender()
 
 
 async def _send_all(layer, message, groups):

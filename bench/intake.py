@@ -201,20 +201,36 @@ def captured_report(token, seed):
         response = client.post("/api/reports/", payload, content_type="application/json")
     if response.status_code != 201:
         raise SystemExit(f"the captured report failed: HTTP {response.status_code} {response.content[:300]!r}")
-    report_id = json.loads(payload)["id"]
-    case_id = Report.objects.get(pk=report_id).case_id
-    return [q["sql"] for q in queries.captured_queries], report_id, case_id
+    report = Report.objects.get(pk=json.loads(payload)["id"])
+    return [q["sql"] for q in queries.captured_queries], str(report.pk), report.case_id, report.cell_id
 
 
-def pgbench_script(statements, report_id, case_id):
-    """The same statements as a pgbench script: a new report id each time (its last 12 digits from
-    `random`), the case id the INSERT returns (`\\gset`) wherever the captured one appeared."""
-    lines = ["\\set r random(100000000000, 999999999999)"]
+def pgbench_script(statements, report_id, case_id, cell_id):
+    """The same statements as a pgbench script, each transaction a new report as the HTTP clients
+    send them: a new report id (its last 12 digits from `random`), a random point in the county
+    and a random cell (so no one cell's counts and look-ups grow as the run goes on), and the case
+    id the INSERT returns (`\\gset`) wherever the captured one appeared."""
+    from django.db.models import Max, Min
+
+    from grid.models import GridCell
+
+    first, last = GridCell.objects.aggregate(first=Min("pk"), last=Max("pk")).values()
+    x0, y0, x1, y1 = county_bench.EXTENT
+    lines = [
+        "\\set r random(100000000000, 999999999999)",
+        f"\\set cell random({first}, {last})",
+        f"\\set lon {x0} + random(1000, {round((x1 - x0) * 1e6) - 1000}) / 1000000.0",
+        f"\\set lat {y0} + random(1000, {round((y1 - y0) * 1e6) - 1000}) / 1000000.0",
+    ]
     case_literal = re.compile(rf"(?<![\\d.]){case_id}(?![\\d.])")
+    cell_literal = re.compile(rf"(?<![\\d.]){cell_id}(?![\\d.])")
+    point_literal = re.compile(r"'0101000020e6100000[0-9a-f]{32}'::geometry")
     for sql in statements:
         sql = " ".join(sql.split())
         for form in (report_id, report_id.replace("-", "")):  # as text, and as the uuid column's hex
             sql = sql.replace(form, f"{form[:-12]}:r")
+        sql = point_literal.sub("ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)", sql)
+        sql = cell_literal.sub(":cell", sql)
         if sql.startswith('INSERT INTO "disputes_case"'):
             lines.append(sql + " \\gset c_")  # RETURNING "disputes_case"."id" → :c_id
         else:
@@ -322,8 +338,8 @@ def main():
             server.wait(timeout=10)
     # The baseline: the very statements of one report, run by pgbench at the same concurrency.
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
-    statements, report_id, case_id = captured_report(token, args.seed + 7)
-    script = pgbench_script(statements, report_id, case_id)
+    statements, report_id, case_id, cell_id = captured_report(token, args.seed + 7)
+    script = pgbench_script(statements, report_id, case_id, cell_id)
     print(f"  the same SQL in pgbench ({len(statements)} statements a report, bench/results/intake-pgbench.sql):")
     for row in results:
         row["pgbench_per_second"] = pgbench(script, row["clients"], args.pgbench_seconds)

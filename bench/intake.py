@@ -253,6 +253,26 @@ def pgbench(script, clients, seconds):
     return float(re.search(r"tps = ([\d.]+)", out.stdout).group(1))
 
 
+def cpu_seconds(pids):
+    """CPU seconds (user + system) used so far by the processes `pids` and their children (gunicorn's
+    workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, seen, todo = 0, set(), list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        todo.extend(int(child) for child in children)
+    return total
+
+
 def pct(sorted_values, p):
     return sorted_values[min(len(sorted_values) - 1, int(p / 100 * len(sorted_values)))]
 
@@ -305,8 +325,10 @@ def main():
         run_level(token, 2 * processes, 40 * processes, args.servers, args.seed)
         for clients in [int(c) for c in args.clients.split(",")]:
             before = Report.objects.count()
+            cpu_before = cpu_seconds([server.pid for server in servers])
             latencies, wall, failures = run_level(token, clients, args.reports, args.servers, args.seed + clients)
             stored = Report.objects.count() - before
+            server_cpu = cpu_seconds([server.pid for server in servers]) - cpu_before
             latencies.sort()
             row = {
                 "clients": clients,
@@ -318,6 +340,7 @@ def main():
                 "max_ms": latencies[-1] * 1000,
                 "mean_ms": statistics.fmean(latencies) * 1000,
                 "stored": stored,
+                "server_cpu_ms": server_cpu / max(1, len(latencies)) * 1000,
                 "failures": len(failures),
             }
             if failures:
@@ -328,6 +351,7 @@ def main():
                 f"  {clients:>3} clients: {row['per_second']:7.0f} reports/s   p50 {row['p50_ms']:6.1f} ms"
                 f"   p90 {row['p90_ms']:6.1f} ms   p99 {row['p99_ms']:6.1f} ms   max {row['max_ms']:6.1f} ms"
                 f"   stored {stored}/{len(latencies)}   failures {len(failures)}"
+                f"   server CPU {row['server_cpu_ms']:.1f} ms a report"
             )
             if failures:
                 print(f"      failures by status: {row['failure_statuses']}; first: {row['first_failure']}")

@@ -23,13 +23,13 @@ Operators regrade a case with `regrade_case` (audited as "regrade" with from, to
 
 import datetime
 
-from django.db.models import F, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput
 
-from .models import GRADE_ORDER, Category, Grade, Report
+from . import reference
+from .models import GRADE_ORDER, Grade, Report
 from .workflow.core import apply, run
 
 GRADES = [str(grade) for grade in GRADE_ORDER]  # green, yellow, orange, red
@@ -64,26 +64,23 @@ def grade(default, severity, parties, repeats):
     return GRADES[min(max(rank, base), len(GRADES) - 1)]
 
 
-def _root_id(path=""):
-    """The id of the top-level ancestor of the category at `path` (the tree has three levels)."""
-    return Coalesce(F(f"{path}parent__parent_id"), F(f"{path}parent_id"), F(f"{path}id"))
-
-
 def count_repeats(category, cell, at):
     """Reports in `cell` of the same top-level category as `category`, received in the 30 days before `at`.
 
-    One query. `category` and `cell` may be instances or ids; no cell, no repeats.
+    One query, written by hand: it runs for every report, and the ORM's compiling of it cost a fifth
+    of intake's CPU. `category` and `cell` may be instances or ids; no cell, no repeats.
     """
     if cell is None:
         return 0
-    category_id = getattr(category, "pk", category)
-    root = Category.objects.filter(pk=category_id).annotate(root=_root_id()).values("root")[:1]
-    return (
-        Report.objects.filter(cell=cell, received_at__gte=at - REPEAT_WINDOW, received_at__lt=at)
-        .annotate(root=_root_id("category__"))
-        .filter(root=Subquery(root))
-        .count()
-    )
+    family = reference.same_top_level(getattr(category, "pk", category))
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {Report._meta.db_table} WHERE cell_id = %s AND received_at >= %s"
+            f" AND received_at < %s AND category_id IN ({', '.join(['%s'] * len(family))})",
+            [getattr(cell, "pk", cell), adapt(at - REPEAT_WINDOW), adapt(at), *family],
+        )
+        return cursor.fetchone()[0]
 
 
 def intake_grade(report):

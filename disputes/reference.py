@@ -18,10 +18,18 @@ def _categories():
     own = {}
     for limit in StageLimit.objects.all():
         own.setdefault(limit.category_id, {})[limit.stage] = (limit.amount, limit.unit)
+    roots = {}
+    for category in by_pk.values():
+        node = category
+        while node.parent is not None:
+            node = node.parent
+        roots.setdefault(node.pk, []).append(category.pk)
     return {
         "by_pk": by_pk,
         "by_code": {category.code: category for category in by_pk.values()},
         "limits": own,
+        # {top-level pk: sorted pks of it and every category under it}
+        "under_root": {root: sorted(pks) for root, pks in roots.items()},
     }
 
 
@@ -85,6 +93,18 @@ def category_family(category_id):
     if node.parent is None:
         return [node.pk]
     return sorted(pk for pk, other in by_pk.items() if other.parent_id == node.parent_id)
+
+
+def same_top_level(category_id):
+    """The pks of every category under the same top-level category as `category_id` (its 大类),
+    itself included."""
+    data = categories.get()
+    node = data["by_pk"].get(category_id)
+    if node is None:
+        return [category_id]
+    while node.parent is not None:
+        node = node.parent
+    return data["under_root"][node.pk]
 
 
 def public_categories():

@@ -1,7 +1,7 @@
 """Benchmark the assessment (管理考核): a year's ranking of every township, every unit and every
 gridworker of a county holding N cases.
 
-    .venv/bin/python bench/assessment.py [--cases 1000000] [--repeat 5] [--keep]
+    .venv/bin/python bench/assessment.py [--cases 1000000] [--repeat 5] [--keep] [--database NAME]
 
 A PostGIS database of its own, gridgov_benchassessment, is migrated and filled by SQL
 (generate_series): one county, 10 townships, 100 villages of 10 cells each (1,000 cells), a
@@ -79,10 +79,10 @@ CROSS JOIN LATERAL (SELECT timestamptz '2026-01-01 08:00+08' + (g %% 334) * inte
 
 REPORTS = """
 INSERT INTO disputes_report (id, content_hash, source, description, point, accuracy_m, occurred_at, received_at,
-    contact_name, contact_phone, severity, resolved_on_site, on_site_result, parties, case_id, category_id,
-    cell_id, region_id, reporter_id)
+    contact_name, contact_phone, on_behalf_of, severity, resolved_on_site, on_site_result, parties, case_id,
+    category_id, cell_id, region_id, reporter_id)
 SELECT gen_random_uuid(), md5(c.id::text) || md5(c.number), 'app', c.description, c.point, 8, c.created_at,
-    c.created_at, '', '', 1, c.id %% 10 = 0, '', '[]'::jsonb, c.id, c.category_id, c.cell_id, c.region_id,
+    c.created_at, '', '', '', 1, c.id %% 10 = 0, '', '[]'::jsonb, c.id, c.category_id, c.cell_id, c.region_id,
     m.user_id
 FROM disputes_case c JOIN grid_member_cells mc ON mc.gridcell_id = c.cell_id
 JOIN grid_member m ON m.id = mc.member_id
@@ -174,9 +174,10 @@ def main():
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="reuse the database of an earlier --keep run")
+    parser.add_argument("--database", default=BENCH_DB, help=f"the database's name (default {BENCH_DB})")
     options = parser.parse_args()
-    fresh = _postgis.fresh_database(BENCH_DB, options.keep)
-    _postgis.setup_django(BENCH_DB)
+    fresh = _postgis.fresh_database(options.database, options.keep)
+    _postgis.setup_django(options.database)
     if fresh:
         seconds = build(options.cases)
         print(f"generated {options.cases:,} cases with their reports, verifications and visits in {seconds:.1f} s")
@@ -217,7 +218,7 @@ def main():
     print("goal (issue 14): under 1 s")
     print(f"load at the end {os.getloadavg()[0]:.2f}")
     if not options.keep:
-        _postgis.drop_database(BENCH_DB)
+        _postgis.drop_database(options.database)
 
 
 if __name__ == "__main__":

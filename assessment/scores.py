@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from disputes.models import AuditEntry, Report
+from disputes.models import VERIFICATIONS, AuditEntry, Report
 from grid import codes
 from grid.jurisdiction import CELL_ROLES
 from grid.models import Member, Unit
@@ -136,7 +136,7 @@ def people_counts(user_ids, start, end):
     # the breach's time is looked up for them alone.
     on_time = ~(Q(case__in=breaches.values("case")) & Exists(late))
     checks = (
-        AuditEntry.objects.filter(actor__in=user_ids, action__in=("verify", "verify_failed"), at__gte=start, at__lt=end)
+        AuditEntry.objects.filter(actor__in=user_ids, action__in=VERIFICATIONS, at__gte=start, at__lt=end)
         .values("actor")
         .annotate(verifications=Count("seq"), verified_on_time=Count("seq", filter=on_time))
         .order_by()

@@ -171,7 +171,7 @@ def replay(statements, repeat):
 
 # The indexes from which the assessment reads alone (PostgreSQL's index-only scans): a gridworker's
 # verifications, and the case's area, state and due time by id for follow-ups and 督办 flags.
-COVERING = ("disputes_audit_verifications", "disputes_case_area_by_id")
+COVERING = ("disputes_audit_verifications", "disputes_case_area_by_id", "disputes_report_by_reporter_day")
 
 
 def before_and_after(work, names, repeat):

@@ -16,7 +16,9 @@ change, 2025) and for the whole assessment page's data (assessment.overview.over
 and best of --repeat runs, the number of queries, and beside it the baseline from the same run:
 the very same SQL statements, captured from the ranking and replayed raw on the same connection,
 i.e. what the database alone costs. The goal (issue 14): every township and every gridworker
-ranked for a year of 1,000,000 cases in under 1 s.
+ranked for a year of 1,000,000 cases in under 1 s. Then the two goal rankings again, in turns
+with and without the indexes the assessment reads alone (COVERING, dropped in a transaction that
+is rolled back): what those indexes are worth, measured under the same load.
 """
 
 import argparse

@@ -320,9 +320,9 @@ class Case(models.Model):
             models.Index(fields=["state", "due_at"]),
             # The assessment's closures of a period (an empty one is answered at once).
             models.Index(fields=["closed_at"], name="disputes_case_closed_at"),
-            # A case's area, state and due time by its id, from the index alone (PostgreSQL): the
-            # assessment joins follow-ups and 督办 flags to their cases' areas without reading cases.
-            models.Index(fields=["id"], include=["area_code", "state", "due_at"], name="disputes_case_area_by_id"),
+            # And on PostgreSQL only, disputes_case_area_by_id: (id) including area code, state and
+            # due time, from which the assessment joins follow-ups and 督办 flags to their cases'
+            # areas (migration 0017).
         ]
 
     def __str__(self):

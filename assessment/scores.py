@@ -121,7 +121,7 @@ def _reports_by_person(user_ids, start, end):
     local day, then the days per person (a day with a report is an active day).
 
     Grouped by day first, PostgreSQL reads the days in order from disputes_report_by_reporter_day
-    (migration 0018 of disputes) instead of converting every report's time to a local date and
+    (migration 0019 of disputes) instead of converting every report's time to a local date and
     sorting each person's dates for a distinct count (twice the time at a million reports)."""
     if not user_ids:
         return []

@@ -322,7 +322,7 @@ class Case(models.Model):
             models.Index(fields=["closed_at"], name="disputes_case_closed_at"),
             # And on PostgreSQL only, disputes_case_area_by_id: (id) including area code, state and
             # due time, from which the assessment joins follow-ups and 督办 flags to their cases'
-            # areas (migration 0017).
+            # areas (migration 0018).
         ]
 
     def __str__(self):

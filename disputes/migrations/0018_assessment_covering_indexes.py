@@ -25,7 +25,7 @@ def drop_case_area_by_id(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disputes", "0016_report_contact_phone"),
+        ("disputes", "0017_case_number_in_the_insert"),
         ("grid", "0002_region_administrators"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -32,7 +32,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disputes", "0017_assessment_covering_indexes"),
+        ("disputes", "0018_assessment_covering_indexes"),
     ]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]

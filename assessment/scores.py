@@ -13,11 +13,12 @@ Every score is computed from grouped counts (a fixed number of GROUP BY queries 
 from a loop over cases.
 """
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from disputes.models import AuditEntry, Report
+from disputes.models import VERIFICATIONS, AuditEntry, Report
 from grid import codes
 from grid.jurisdiction import CELL_ROLES
 from grid.models import Member, Unit
@@ -115,28 +116,43 @@ def people_of(region):
     return [(pk, f"{last}{first}" or username) for pk, username, last, first in rows]
 
 
+def _reports_by_person(user_ids, start, end):
+    """[(user id, reports, settled on the spot, active days)]: the reports counted per person and
+    local day, then the days per person (a day with a report is an active day).
+
+    Grouped by day first, PostgreSQL reads the days in order from disputes_report_by_reporter_day
+    (migration 0019 of disputes) instead of converting every report's time to a local date and
+    sorting each person's dates for a distinct count (twice the time at a million reports)."""
+    if not user_ids:
+        return []
+    days = (
+        Report.objects.filter(reporter__in=user_ids, received_at__gte=start, received_at__lt=end)
+        .annotate(day=TruncDate("received_at", tzinfo=timezone.get_default_timezone()))
+        .values("reporter", "day")
+        .annotate(reports=Count("received_at"), on_spot=Count("resolved_on_site", filter=Q(resolved_on_site=True)))
+        .order_by()
+    )
+    sql, params = days.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT reporter, SUM(reports), SUM(on_spot), COUNT(*) FROM ({sql}) AS reporter_days GROUP BY reporter",
+            params,
+        )
+        return [tuple(int(value) for value in row) for row in cursor.fetchall()]
+
+
 def people_counts(user_ids, start, end):
     """{user id: counts} of reports made, settled on the spot, verifications (on time) and active days."""
     result = {pk: dict.fromkeys(PEOPLE_COUNTS, 0) for pk in user_ids}
-    reports = (
-        Report.objects.filter(reporter__in=user_ids, received_at__gte=start, received_at__lt=end)
-        .values("reporter")
-        .annotate(  # counts of the index's own columns: it answers alone (disputes_report_by_reporter)
-            reports=Count("received_at"),
-            on_spot_reports=Count("resolved_on_site", filter=Q(resolved_on_site=True)),
-            active_days=Count(TruncDate("received_at", tzinfo=timezone.get_default_timezone()), distinct=True),
-        )
-        .order_by()
-    )
-    for row in reports:
-        result[row.pop("reporter")].update(row)
+    for reporter, reports, on_spot_reports, active_days in _reports_by_person(user_ids, start, end):
+        result[reporter].update(reports=reports, on_spot_reports=on_spot_reports, active_days=active_days)
     breaches = AuditEntry.objects.filter(action="deadline_breached", details__stage="verify")
     late = breaches.filter(case=OuterRef("case"), at__lte=OuterRef("at"))
     # Only a case with a verification breach can be late: the few such cases are hashed once, and
     # the breach's time is looked up for them alone.
     on_time = ~(Q(case__in=breaches.values("case")) & Exists(late))
     checks = (
-        AuditEntry.objects.filter(actor__in=user_ids, action__in=("verify", "verify_failed"), at__gte=start, at__lt=end)
+        AuditEntry.objects.filter(actor__in=user_ids, action__in=VERIFICATIONS, at__gte=start, at__lt=end)
         .values("actor")
         .annotate(verifications=Count("seq"), verified_on_time=Count("seq", filter=on_time))
         .order_by()

@@ -1,6 +1,8 @@
 """Scores and rankings: the scheme valid in each period, ranks, changes, gridworkers' points."""
 
 import datetime
+import random
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -96,3 +98,52 @@ def test_gridworkers_earn_points_for_reports_on_the_spot_verifications_and_days(
     assert mine == {"reports": 3, "on_spot_reports": 1, "verifications": 1, "verified_on_time": 1, "active_days": days}
     assert rows[world.gridworker.pk]["score"] == 3 + 2 + 1 + days * 0.5
     assert rows[world.gridworker.pk]["rank"] == 1 and rows[world.gridworker_v3.pk]["score"] == 0
+
+
+def test_gridworkers_reports_and_days_match_a_count_of_each_report(world):
+    """A person's reports, those settled on the spot and their active days (local days with a
+    report), counted per day by the database, against the reports counted one by one here: random
+    times over five weeks around a month, many near local midnight, then the reports changed."""
+    rng = random.Random(14)
+    this = periods.parse("2025-11")
+    new_case(world)
+    template = Report.objects.filter(reporter=world.gridworker).first()
+    people = [world.gridworker.pk, world.gridworker_v3.pk]
+    first_day = this.start - datetime.timedelta(days=3)
+
+    def add(n):
+        for _ in range(n):
+            minute = rng.randrange(38 * 24 * 60)
+            if rng.random() < 0.4:  # a minute either side of a local midnight
+                minute = minute // (24 * 60) * 24 * 60 + rng.choice((-1, 0, 1))
+            template.pk, template.content_hash = uuid.uuid4(), f"{rng.getrandbits(256):064x}"
+            template.reporter_id = rng.choice(people)
+            template.received_at = first_day + datetime.timedelta(minutes=minute)
+            template.resolved_on_site = rng.random() < 0.3
+            template.save(force_insert=True)
+
+    def expected():
+        found = {pk: {"reports": 0, "on_spot_reports": 0, "days": set()} for pk in people}
+        for report in Report.objects.filter(reporter__in=people):
+            if this.start <= report.received_at < this.end:
+                mine = found[report.reporter_id]
+                mine["reports"] += 1
+                mine["on_spot_reports"] += report.resolved_on_site
+                mine["days"].add(timezone.localdate(report.received_at))
+        return {pk: (f["reports"], f["on_spot_reports"], len(f["days"])) for pk, f in found.items()}
+
+    def counted():
+        found = scores.people_counts(people, this.start, this.until)
+        return {pk: (c["reports"], c["on_spot_reports"], c["active_days"]) for pk, c in found.items()}
+
+    assert scores.people_counts([], this.start, this.until) == {}  # nobody to count: no query
+    add(300)
+    assert counted() == expected()
+    assert all(reports > 20 for reports, _on_spot, _days in expected().values())
+    add(100)  # more reports, and some moved across a midnight and to the other person
+    for report in Report.objects.filter(reporter__in=people).order_by("?")[:40]:
+        Report.objects.filter(pk=report.pk).update(
+            received_at=report.received_at + datetime.timedelta(minutes=rng.choice((-720, -1, 1, 720))),
+            reporter_id=rng.choice(people),
+        )
+    assert counted() == expected()

@@ -13,7 +13,6 @@ so that realtime.publish fans them out on commit.
 """
 
 import contextlib
-import socket
 import time
 import uuid
 
@@ -34,18 +33,12 @@ from realtime import consumers, events, publish
 from realtime.auth import display_region, issue_display_token
 from realtime.models import Event
 from realtime.publish import record
-from tests.realtime.conftest import build_world
+from tests.realtime.conftest import NEEDS_REDIS, build_world
 
 REDIS = "redis://127.0.0.1:6379/14"
 DEAD_REDIS = "redis://127.0.0.1:6399/0"
 ORIGIN = (b"origin", b"http://localhost")
 TIMEOUT = 2
-
-
-def redis_listening():
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", 6379)) == 0
 
 
 def use_layer(settings, layer):
@@ -63,7 +56,6 @@ REDIS_LAYER = {
     }
 }
 DEAD_LAYER = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [DEAD_REDIS]}}}
-NEEDS_REDIS = pytest.mark.skipif(not redis_listening(), reason="needs Redis on 127.0.0.1:6379")
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=NEEDS_REDIS)])

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import socket
 import threading
 import time
 import uuid
@@ -25,7 +24,7 @@ from realtime import events
 from realtime.access import groups_for
 from realtime.models import Event, EventGroup, StreamCounter
 from realtime.publish import ALL_GROUPS, area_groups, catch_up, event_frame, record, sender, serialise
-from tests.realtime.conftest import build_world
+from tests.realtime.conftest import NEEDS_REDIS, build_world
 
 REDIS = "redis://127.0.0.1:6379/15"
 DEAD_REDIS = "redis://127.0.0.1:6399/0"
@@ -193,13 +192,7 @@ class TestFanOutInMemory(FanOut):
     pass
 
 
-def redis_listening():
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", 6379)) == 0
-
-
-@pytest.mark.skipif(not redis_listening(), reason="needs Redis on 127.0.0.1:6379")
+@NEEDS_REDIS
 class TestFanOutOnRedis(FanOut):
     @pytest.fixture(autouse=True)
     def redis_layer(self, settings):

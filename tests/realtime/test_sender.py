@@ -9,20 +9,12 @@ import socket
 import threading
 import uuid
 
-import pytest
 from channels.layers import get_channel_layer
 
 from realtime import publish
+from tests.realtime.conftest import NEEDS_REDIS
 
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def redis_up():
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def message(seq):
@@ -38,7 +30,7 @@ def pubsub(settings, url):
     }
 
 
-@pytest.mark.skipif(not redis_up(), reason="needs Redis on 127.0.0.1:6379")
+@NEEDS_REDIS
 def test_events_reach_their_group_through_redis_in_the_order_handed_over(settings):
     pubsub(settings, REDIS)
     layer = get_channel_layer()

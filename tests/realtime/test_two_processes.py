@@ -18,6 +18,8 @@ import pytest
 import websockets
 from shapely.geometry import shape
 
+from tests.realtime.conftest import redis_up
+
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "gridgov-demo"
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -46,14 +48,6 @@ def database_url(tmp_path):
     with psycopg.connect(dbname=name, autocommit=True, **params) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     return f"{url.rpartition('/')[0]}/{name}"
-
-
-def redis_up():
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")

@@ -47,9 +47,10 @@ TREND_SHORT_DAYS = 5  # the second, shorter window (the last 5 of the 7 days): a
 # The trends' false-alarm budget: the expected number of places flagged by chance in one analysis is
 # at most this share of the places. The goal is 1 false alarm a month per 1,000 cells, 1/30,000 a
 # cell-day; a chance flag stays on for a few days (the week's window holds it) and counts once, so
-# the budget in flags is set at 1.5 times that, and the backtest (bench/early_warning.py) measures
-# the false alarms that result, with the hot spots', against the goal.
-TREND_FALSE_ALARMS = 1 / 20_000
+# the budget in flags is set at 1.2 times that. The backtest (bench/early_warning.py, three seeds)
+# measures the false alarms that result, with the hot spots', against the goal: 1/20,000 caught no
+# more outbreaks and gave 1.07 false alarms on one seed; 1/30,000 is in bench/README.md.
+TREND_FALSE_ALARMS = 1 / 25_000
 PARTY_MIN_CASES = 3
 
 

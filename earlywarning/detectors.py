@@ -49,7 +49,7 @@ TREND_SHORT_DAYS = 5  # the second, shorter window (the last 5 of the 7 days): a
 # cell-day; a chance flag stays on for a few days (the week's window holds it) and counts once, so
 # the budget in flags is set at 1.2 times that. The backtest (bench/early_warning.py, three seeds)
 # measures the false alarms that result, with the hot spots', against the goal: 1/20,000 caught no
-# more outbreaks and gave 1.07 false alarms on one seed; 1/30,000 is in bench/README.md.
+# more outbreaks and gave 1.07 false alarms on one seed; 1/30,000 caught one run fewer on two.
 TREND_FALSE_ALARMS = 1 / 25_000
 PARTY_MIN_CASES = 3
 

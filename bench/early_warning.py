@@ -50,7 +50,7 @@ RESULTS_DIR = ROOT / "bench" / "results"
 COLUMNS = 50
 VILLAGE = 5  # a village is VILLAGE x VILLAGE cells
 WINDOW = 7
-HISTORY = 8
+HISTORY = 8  # the weeks before the first outbreak can start (the burn-in); the detector uses what there is
 BURN_IN = WINDOW * (HISTORY + 1)
 CATCH_DAYS = 7
 
@@ -91,19 +91,32 @@ def generate(rng, n_cells, days, outbreaks, neighbours):
 
 
 def analyse_day(daily, day, neighbours, villages, n_villages, permutations=0):
-    """The places flagged on `day` (the analysis over days day-6 … day): {("cell"|"village", index)}."""
+    """The places flagged on `day` (the analysis over days day-6 … day): {("cell"|"village", index)}.
+
+    As `earlywarning.analysis.find` does: the last window and up to TREND_HISTORY_WINDOWS before it
+    (as many as the data has: the year starts from nothing), the last TREND_SHORT_DAYS days, cells
+    and villages as two families of places.
+    """
+    n_history = min(detectors.TREND_HISTORY_WINDOWS, (day + 1) // WINDOW - 1)
     windows = np.stack(
-        [daily[day - WINDOW * (w + 1) + 1 : day - WINDOW * w + 1].sum(axis=0) for w in range(HISTORY + 1)], axis=1
+        [daily[day - WINDOW * (w + 1) + 1 : day - WINDOW * w + 1].sum(axis=0) for w in range(n_history + 1)], axis=1
     )  # cells × windows, window 0 the latest
+    short = daily[day - detectors.TREND_SHORT_DAYS + 1 : day + 1].sum(axis=0)
     flagged = set()
     gi = detectors.hotspots(windows[:, 0], neighbours, permutations=permutations)
     flagged |= {("cell", h.index) for h in gi.hotspots}
-    village_windows = np.zeros((n_villages, HISTORY + 1))
+    village_windows = np.zeros((n_villages, n_history + 1))
     np.add.at(village_windows, villages, windows)
-    recent = np.concatenate([windows[:, 0], village_windows[:, 0]])
-    history = np.concatenate([windows[:, 1:], village_windows[:, 1:]])
+    village_short = np.bincount(villages, weights=short, minlength=n_villages)
     n = windows.shape[0]
-    for t in detectors.trends(recent, history):
+    found = detectors.trends(
+        np.concatenate([windows[:, 0], village_windows[:, 0]]),
+        np.concatenate([windows[:, 1:], village_windows[:, 1:]]),
+        short=np.concatenate([short, village_short]),
+        short_fraction=detectors.TREND_SHORT_DAYS / WINDOW,
+        families=np.r_[np.zeros(n, dtype=int), np.ones(n_villages, dtype=int)],
+    )
+    for t in found:
         flagged.add(("cell", t.index) if t.index < n else ("village", t.index - n))
     return flagged
 

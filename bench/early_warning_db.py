@@ -1,4 +1,4 @@
-"""Time one early-warning analysis through the database: 5,000 cells and nine weeks of cases.
+"""Time one early-warning analysis through the database: 5,000 cells and 27 weeks of cases.
 
     .venv/bin/python bench/early_warning_db.py [--cells 5000] [--per-day 0.1]
 
@@ -7,11 +7,12 @@
 run; the developer's database is never opened): reading the window's cases, the queen adjacency
 from the cells' boundaries, Gi* with 999 permutations, the trends, the parties, the risk words,
 the hot-cell layer and the warnings. Beside it, the baseline: the raw counting query alone (the
-cases of the nine weeks by cell and day, as the analysis reads them).
+cases of the 27 weeks by cell and day, as the analysis reads them).
 
 The county: a lattice of square cells (50 columns) in villages of 5 × 5, 10 townships; every
 cell its own rate (gamma, mean `--per-day`); cases with their report inserted in bulk for the
-63 days the analysis reads, a tenth with two parties, one in fifty with a risk word.
+189 days the analysis reads (the week and the 26 before it that a trend learns from), a tenth
+with two parties, one in fifty with a risk word.
 """
 
 import argparse
@@ -28,6 +29,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SQLITE_PATH = ROOT / "var" / "bench" / "gridgov_ew.sqlite3"
+
+from earlywarning.detectors import TREND_HISTORY_WINDOWS  # noqa: E402 - after the path (no Django in it)
+
+DAYS_READ = 7 * (TREND_HISTORY_WINDOWS + 1)
 COUNTY = "159998000000"
 COLUMNS = 50
 SIDE = 0.01  # degrees
@@ -112,9 +117,9 @@ def build(n_cells, per_day, rng):
         user = get_user_model().objects.create_user("bench-gridworker", password="x-bench-password-1")
         category = Category.objects.get(code="1101")
         rate = rng.gamma(2.0, per_day / 2, n_cells)
-        counts = rng.poisson(np.outer(np.ones(63), rate))  # days × cells
+        counts = rng.poisson(np.outer(np.ones(DAYS_READ), rate))  # days × cells
         cases, reports, parties = [], [], []
-        for day in range(63):
+        for day in range(DAYS_READ):
             for i in np.flatnonzero(counts[day]):
                 for _n in range(int(counts[day, i])):
                     cell = cells[i]
@@ -182,10 +187,11 @@ def main():
 
     t = time.perf_counter()
     county, n_cases = build(args.cells, args.per_day, np.random.default_rng(args.seed))
-    print(f"generated {args.cells:,} cells and {n_cases:,} cases over 63 days in {time.perf_counter() - t:.1f} s")
+    seconds = time.perf_counter() - t
+    print(f"generated {args.cells:,} cells and {n_cases:,} cases over {DAYS_READ} days in {seconds:.1f} s")
 
     def counting_query():
-        start = timezone.now() - datetime.timedelta(days=63)
+        start = timezone.now() - datetime.timedelta(days=DAYS_READ)
         return list(
             Report.objects.filter(case__area_code__startswith=county.prefix, case__merged_into__isnull=True)
             .filter(occurred_at__gte=start)

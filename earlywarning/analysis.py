@@ -23,7 +23,7 @@ from grid.models import GridCell, Region, RegionLevel
 from . import detectors, services
 from .models import AnalysisRun, HotCell, Level, RiskWord, WarningKind
 
-HISTORY_WINDOWS = 8  # earlier windows of the same length a trend is measured against
+HISTORY_WINDOWS = detectors.TREND_HISTORY_WINDOWS  # earlier windows of the same length a trend is measured against
 PARTY_DAYS = 90
 SERIES_DAYS = 28  # the daily counts kept in the evidence, for the page's chart
 STALE_CLAIM = datetime.timedelta(minutes=15)  # a run that died holding its region frees it after this
@@ -105,7 +105,9 @@ def find(region, *, days, now, permutations, summary):
     )
     summary.cases = len(rows)
     n_windows = HISTORY_WINDOWS + 1
+    short_start = now - datetime.timedelta(days=min(detectors.TREND_SHORT_DAYS, days))
     cell_counts = np.zeros((len(cells), n_windows))
+    cell_short, village_short = np.zeros(len(cells)), {}
     village_counts = {}
     cell_cases, village_cases = {}, {}
     series_start = now - datetime.timedelta(days=SERIES_DAYS)
@@ -119,12 +121,16 @@ def find(region, *, days, now, permutations, summary):
         village_counts.setdefault(village_id, np.zeros(n_windows))[w] += 1
         if w == 0:
             village_cases.setdefault(village_id, []).append(pk)
+            if created >= short_start:
+                village_short[village_id] = village_short.get(village_id, 0) + 1
         if day >= 0:
             village_series.setdefault(village_id, [0] * SERIES_DAYS)[min(day, SERIES_DAYS - 1)] += 1
         if cell_id in index:
             cell_counts[index[cell_id], w] += 1
             if w == 0:
                 cell_cases.setdefault(cell_id, []).append(pk)
+                if created >= short_start:
+                    cell_short[index[cell_id]] += 1
             if day >= 0:
                 cell_series.setdefault(cell_id, [0] * SERIES_DAYS)[min(day, SERIES_DAYS - 1)] += 1
 
@@ -176,14 +182,28 @@ def find(region, *, days, now, permutations, summary):
         summary.found["hotspot"] = len(gi.hotspots)
 
     # --- emerging trends: cells, then villages ---------------------------------------------
-    trend_places = [("cell", cell, cell_counts[i]) for i, cell in enumerate(cells)]
-    trend_places += [("region", villages[v], counts) for v, counts in sorted(village_counts.items()) if v in villages]
+    # The history a place's rate is learnt from: the windows since the region's cases begin (a
+    # county that started last month has no empty half-year behind it), at most HISTORY_WINDOWS.
+    earliest = min((created for _pk, _c, _r, created in rows), default=now)
+    n_history = HISTORY_WINDOWS
+    if earliest >= start + window:
+        n_history = max(1, min(HISTORY_WINDOWS, int((now - earliest) / window) - 1))
+    trend_places = [("cell", cell, cell_counts[i], cell_short[i]) for i, cell in enumerate(cells)]
+    trend_places += [
+        ("region", villages[v], counts, village_short.get(v, 0))
+        for v, counts in sorted(village_counts.items())
+        if v in villages
+    ]
     if trend_places:
-        recent = [counts[0] for _k, _p, counts in trend_places]
-        history = np.array([counts[1:] for _k, _p, counts in trend_places])
-        found = detectors.trends(recent, history)
+        found = detectors.trends(
+            [counts[0] for _k, _p, counts, _s in trend_places],
+            np.array([counts[1 : n_history + 1] for _k, _p, counts, _s in trend_places]),
+            short=[s for _k, _p, _c, s in trend_places] if days > detectors.TREND_SHORT_DAYS else None,
+            short_fraction=detectors.TREND_SHORT_DAYS / days,
+            families=[k == "cell" for k, _p, _c, _s in trend_places],
+        )
         for t in found:
-            what, place, _counts = trend_places[t.index]
+            what, place, _counts, _short = trend_places[t.index]
             is_cell = what == "cell"
             level = Level.RED if t.surprise >= 8 else Level.ORANGE if t.surprise >= 5 else Level.YELLOW
             findings.append(
@@ -197,12 +217,23 @@ def find(region, *, days, now, permutations, summary):
                     "level": level,
                     "score": round(t.surprise, 3),
                     "evidence": {
-                        "statistic": "Poisson",
+                        "statistic": "negative binomial",
                         "count": t.count,
                         "expected": round(t.expected, 3),
                         "p_value": _sig(t.p),
                         "q_value": _sig(t.q),
+                        "threshold": _sig(t.alpha),
                         "window_days": days,
+                        "short_window": (
+                            {
+                                "days": detectors.TREND_SHORT_DAYS,
+                                "count": t.short_count,
+                                "expected": round(t.short_expected, 3),
+                            }
+                            if t.short_count is not None
+                            else None
+                        ),
+                        "decided_by": t.window,
                         "history": t.history,
                         "series": (cell_series if is_cell else village_series).get(place.pk, [0] * SERIES_DAYS),
                         "series_end": now.date().isoformat(),

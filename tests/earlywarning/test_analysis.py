@@ -35,6 +35,8 @@ def test_a_sudden_run_in_a_quiet_cell_raises_one_trend_warning(world, django_cap
     assert warning.evidence["count"] == 6 and warning.evidence["p_value"] < 0.001
     assert sorted(warning.evidence["case_ids"]) == sorted(c.pk for c in cases)
     assert sum(warning.evidence["series"]) == 6
+    assert warning.evidence["p_value"] <= warning.evidence["threshold"]
+    assert warning.evidence["short_window"]["days"] == 5 and warning.evidence["short_window"]["count"] <= 6
     assert WarningEntry.objects.filter(warning=warning, action="raised").count() == 1
     event = Event.objects.get(kind="warning_raised", payload__warning__id=warning.pk)
     assert event.case_id is None and event.area_code == world.c1.code

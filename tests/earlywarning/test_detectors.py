@@ -106,3 +106,62 @@ def test_person_keys_hide_the_number_and_ignore_formatting():
 def test_risk_words_in_text():
     found = detectors.risk_words({1: "他扬言要报复对方", 2: "排水沟堵塞"}, ["扬言", "报复", "上访"])
     assert found == {1: ["扬言", "报复"]}
+
+
+def generated_county(seed, n=5000, run=None):
+    """`n` places with their own rates (gamma, 0.1 a day on average), 26 weeks of history, and a
+    week of days; `run` = (place, days, extra a day) adds a run to the week's last days.
+    Returns the rates, the history, the week's counts and its last TREND_SHORT_DAYS' counts."""
+    rng = np.random.default_rng(seed)
+    rate = rng.gamma(2.0, 0.05, n)
+    history = rng.poisson(rate[:, None] * 7, (n, 26)).astype(float)
+    days = rng.poisson(rate[:, None], (n, 7)).astype(float)
+    if run is not None:
+        place, length, extra = run
+        days[place, -length:] += extra
+    return rate, history, days.sum(axis=1), days[:, -detectors.TREND_SHORT_DAYS :].sum(axis=1)
+
+
+def test_a_run_in_its_first_days_is_caught_through_the_short_window():
+    rate, *_ = generated_county(2)
+    place = int(np.argmin(np.abs(rate - 0.1)))  # an ordinary cell: about 0.7 a week
+    _rate, history, week, short = generated_county(2, run=(place, 3, 2))  # six cases in the last three days
+    fraction = detectors.TREND_SHORT_DAYS / 7
+    found = detectors.trends(week, history, short=short, short_fraction=fraction)
+    assert [t.index for t in found] == [place]
+    trend = found[0]
+    assert trend.window == "short" and trend.short_count == 6 and trend.p <= trend.alpha
+    # The week's count alone (six against 0.77 a week, among 5,000 places) is not enough.
+    assert detectors.trends(week, history) == []
+
+
+def test_no_signal_spends_no_more_than_the_false_alarm_budget():
+    fraction = detectors.TREND_SHORT_DAYS / 7
+    flagged = 0
+    for seed in range(40):
+        _rate, history, week, short = generated_county(100 + seed, n=2000)
+        flagged += len(detectors.trends(week, history, short=short, short_fraction=fraction))
+    # The budget: 2,000 places × 40 analyses × TREND_FALSE_ALARMS = 4 places flagged by chance, at most.
+    assert flagged <= 40 * 2000 * detectors.TREND_FALSE_ALARMS
+    _rate, history, week, short = generated_county(7, n=1000)
+    assert detectors.trends(week, history, short=short, short_fraction=fraction) == []
+
+
+def test_the_threshold_spends_the_tails_that_can_be_reached():
+    # Two places whose counts can only land on tails 0.1, 0.01, 0.001: a threshold between two
+    # tails spends the smaller; equal tails are spent together or not at all.
+    tails = np.array([[0.1, 0.01, 0.001], [0.1, 0.01, 0.001]])
+    assert detectors.calibrated_alpha([tails], 0.0015) == 0.0  # both at 0.001 would spend 0.002
+    alpha = detectors.calibrated_alpha([tails], 0.012)  # 0.02 at 0.01 is too much; 0.002 at 0.001 fits
+    assert 0.001 < alpha < 0.01
+    assert detectors.calibrated_alpha([tails], 1.0) == 0.05  # the ceiling
+
+
+def test_a_busier_region_this_week_raises_every_place_s_expectation():
+    history = np.ones((50, 8))  # one a week everywhere
+    quiet = np.ones(50)
+    quiet[3] = 7
+    assert [t.index for t in detectors.trends(quiet, history)] == [3]
+    busy = np.full(50, 2.0)  # the whole region doubled this week (a season, a campaign) …
+    busy[3] = 7
+    assert detectors.trends(busy, history) == []  # … so seven where one was usual is less surprising

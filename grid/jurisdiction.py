@@ -143,14 +143,14 @@ class _Remembered:
         if not from_database:
             with self._lock:
                 entry = self._entries.get(user.pk)
-                if entry is not None and now - entry[0] < getattr(settings, "MEMBERS_REMEMBERED_SECONDS", 300):
+                if entry is not None and now - entry[0] < settings.MEMBERS_REMEMBERED_SECONDS:
                     self._entries.move_to_end(user.pk)
                     return entry[1]
         members = load_members(user)
         with self._lock:
             self._entries[user.pk] = (now, members)
             self._entries.move_to_end(user.pk)
-            while len(self._entries) > getattr(settings, "MEMBERS_REMEMBERED", 10_000):
+            while len(self._entries) > settings.MEMBERS_REMEMBERED:
                 self._entries.popitem(last=False)
         return members
 

@@ -36,7 +36,7 @@ STRINGS = {
     ),
     "trend_means": _(
         "%(count)s cases in the last %(days)s days where its own history leads one to expect %(expected)s "
-        "(p = %(p)s; after the correction for the many places tested, q = %(q)s)."
+        "(p = %(p)s, below the bar of %(threshold)s, set so that chance alone would flag almost no place)."
     ),
     "parties_means": _("The same person (by ID number or phone) is a party in %(count)s disputes in %(days)s days."),
     "risk_words_means": _("A report uses words that signal a risk of violence or a group petition."),

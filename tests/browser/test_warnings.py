@@ -57,7 +57,8 @@ def test_the_wall_alerts_and_the_operator_studies_the_evidence(server, new_conte
     trend.locator("button").click()
     expect(page.locator("#d-kind")).to_have_text("上升趋势")
     expect(page.locator("#d-chart svg")).to_have_count(1)
-    expect(page.locator("#d-means")).to_contain_text("q =")
+    expect(page.locator("#d-means")).to_contain_text("p = ")
+    expect(page.locator("#d-means")).to_contain_text("低于判定线 0.")  # the bar the detector used
     expect(page.locator("#d-cases li").first).to_be_visible()
     assert check_accessibility(page) == []
     screenshot(page, "warnings")

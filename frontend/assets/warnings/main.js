@@ -123,6 +123,7 @@ function meaning(w) {
     z: e.z,
     p: e.p_value,
     q: e.q_value,
+    threshold: e.threshold,
     expected: e.expected,
   };
   return fill(S[`${w.kind}_means`] || "", values);

@@ -18,18 +18,19 @@ def _categories():
     own = {}
     for limit in StageLimit.objects.all():
         own.setdefault(limit.category_id, {})[limit.stage] = (limit.amount, limit.unit)
-    roots = {}
+    root, under = {}, {}  # {pk: its top-level pk}, {top-level pk: every pk under it}
     for category in by_pk.values():
         node = category
         while node.parent is not None:
             node = node.parent
-        roots.setdefault(node.pk, []).append(category.pk)
+        root[category.pk] = node.pk
+        under.setdefault(node.pk, []).append(category.pk)
     return {
         "by_pk": by_pk,
         "by_code": {category.code: category for category in by_pk.values()},
         "limits": own,
-        # {top-level pk: sorted pks of it and every category under it}
-        "under_root": {root: sorted(pks) for root, pks in roots.items()},
+        # {pk: sorted pks of every category under the same top-level category, itself included}
+        "same_top_level": {pk: sorted(under[top]) for pk, top in root.items()},
     }
 
 
@@ -98,13 +99,7 @@ def category_family(category_id):
 def same_top_level(category_id):
     """The pks of every category under the same top-level category as `category_id` (its 大类),
     itself included."""
-    data = categories.get()
-    node = data["by_pk"].get(category_id)
-    if node is None:
-        return [category_id]
-    while node.parent is not None:
-        node = node.parent
-    return data["under_root"][node.pk]
+    return categories.get()["same_top_level"].get(category_id, [category_id])
 
 
 def public_categories():

@@ -34,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import locate as county_bench  # noqa: E402  (bench/locate.py: the generated county and its database)
+import servers as servers_bench  # noqa: E402  (bench/servers.py: gunicorn's command, waiting for /healthz)
 
 ROOT = HERE.parent
 PORT = 8101
@@ -94,11 +95,7 @@ def start_servers(count, port=PORT, name="intake", server="daphne", workers=None
     bin_dir = Path(sys.executable).parent
     if server == "gunicorn":
         env.update(DB_POOL_MIN_SIZE="1", DB_POOL_MAX_SIZE="2", WEB_WORKERS=str(workers or os.cpu_count() * 2 + 1))
-        commands = [
-            [str(bin_dir / "gunicorn"), "-c", "docker/gunicorn.conf.py", "-b", f"127.0.0.1:{port + i}"]
-            + ["config.wsgi:application"]
-            for i in range(count)
-        ]
+        commands = [servers_bench.gunicorn_command(port + i) for i in range(count)]
     else:
         commands = [
             [str(bin_dir / "daphne"), "-p", str(port + i), "-b", "127.0.0.1", "config.asgi:application"]
@@ -114,19 +111,8 @@ def start_servers(count, port=PORT, name="intake", server="daphne", workers=None
         )
         for i, command in enumerate(commands)
     ]
-    deadline = time.monotonic() + 30
-    for i in range(count):
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port + i, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"the {server} servers did not start")
-            time.sleep(0.2)
+    for i, process in enumerate(servers):
+        servers_bench.wait_for(port + i, process)
     return servers
 
 

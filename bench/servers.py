@@ -26,7 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+if str(Path(__file__).resolve().parent) not in sys.path:  # run as a script; imported, the importer has it
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _postgis import ROOT, SERVER, fresh_database, setup_django  # noqa: E402
 
 DATABASE = "gridgov_bench_servers"
@@ -74,6 +75,12 @@ def wait_for(port, process):
             pass
         time.sleep(0.2)
     raise SystemExit(f"nothing answered on {port}")
+
+
+def gunicorn_command(port):
+    """gunicorn as production runs the HTTP API (docker/gunicorn.conf.py), on 127.0.0.1:`port`."""
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    return [gunicorn, "-c", "docker/gunicorn.conf.py", "-b", f"127.0.0.1:{port}", "config.wsgi:application"]
 
 
 def start(command, port, **extra):
@@ -170,7 +177,7 @@ def main():
     finally:
         stop(daphne)
     gunicorn = start(
-        [str(bin_dir / "gunicorn"), "-c", "docker/gunicorn.conf.py", "-b", "127.0.0.1:8102", "config.wsgi:application"],
+        gunicorn_command(8102),
         8102,
         DB_POOL_MIN_SIZE="1",
         DB_POOL_MAX_SIZE="2",

@@ -22,7 +22,7 @@ Rates are None when their denominator is zero: "no cases" is not "0 %".
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +32,8 @@ from disputes.deadlines import working_days_between
 from disputes.models import AuditEntry, Case, CaseState, FollowUp, Handling, JointTask, Satisfaction
 from grid.models import RegionLevel, unit_level
 from supervision.models import Order
+
+from . import summary
 
 # Never accepted as cases of their own: not due, in no indicator.
 NOT_DUE = (CaseState.REJECTED, CaseState.MERGED)
@@ -121,55 +123,145 @@ def _group(queryset, by, path, **aggregates):
     return {row.pop("group_key"): row for row in rows}
 
 
-def _cases_family(region, start, end, by):
+CASE_COUNTS = ("due", "deferred", "closed", "overdue", "handled", "reworked", "on_spot")
+
+
+def _added(*parts):
+    """Grouped counts added key by key: {key: {name: value}}."""
+    total = {}
+    for part in parts:
+        for key, values in part.items():
+            counts = total.setdefault(key, {})
+            for name, value in values.items():
+                counts[name] = counts.get(name, 0) + value
+    return total
+
+
+def _cases_read(queryset, end, by, open_only=False):
+    """The cases family counted from the cases of `queryset` (`open_only`: none of them is closed)."""
     closed = Q(state=CaseState.CLOSED, closed_at__lt=end)
-    queryset = _region_cases(region).filter(created_at__gte=start, created_at__lt=end).exclude(state__in=NOT_DUE)
-    # closed_on_time = closed − those of them the sweeper escalated: the few escalated cases are
-    # counted by a second query from the audit trail's index, so the scan of every case stays a
-    # plain one the database can run in parallel.
-    escalated = AuditEntry.objects.filter(action="escalate", details__automatic=True).values("case")
-    late = _group(queryset.filter(closed, pk__in=escalated), by, "", closed_late=Count("pk"))
+    late = {}
+    if not open_only:
+        # closed_on_time = closed − those of them the sweeper escalated: the few escalated cases are
+        # counted by a second query from the audit trail's index, so the scan of every case stays a
+        # plain one the database can run in parallel.
+        escalated = summary.automatic_escalations(AuditEntry.objects).values("case")
+        late = _group(queryset.filter(closed, pk__in=escalated), by, "", closed_late=Count("pk"))
+    # Open cases are never closed: not asking keeps the closure time out of the query, so that the
+    # index of open cases answers it alone.
+    closed_count = {} if open_only else {"closed": Count("pk", filter=closed)}
     result = _group(
         queryset,
         by,
         "",
         due=Count("pk"),
         deferred=Count("pk", filter=Q(state=CaseState.DEFERRED)),
-        closed=Count("pk", filter=closed),
+        **closed_count,
         overdue=Count("pk", filter=lifecycle.overdue(end)),
         handled=Count("pk", filter=Q(state__in=HANDLED_STATES) | Q(rework_count__gt=0)),
         reworked=Count("pk", filter=Q(rework_count__gt=0)),
         on_spot=Count("pk", filter=Q(handling=Handling.IMMEDIATE)),
     )
     for key, counts in result.items():
-        counts["closed_on_time"] = counts["closed"] - late.get(key, {}).get("closed_late", 0)
+        counts.setdefault("closed", 0)
+        counts["closed_late"] = late.get(key, {}).get("closed_late", 0)
     return result
 
 
-def _follow_ups_family(region, start, end, by):
+def _cases_family(region, start, end, by, span=None):
+    queryset = _region_cases(region).filter(created_at__gte=start, created_at__lt=end)
+    if span is None:
+        parts = [_cases_read(queryset.exclude(state__in=NOT_DUE), end, by)]
+    else:
+        # Open cases from their own index (disputes_case_open_by_area), closed ones from the summary;
+        # when the period ends inside a month, those closed from that month's start on directly.
+        open_cases = queryset.filter(state__in=sorted(lifecycle.OPEN_STATES))
+        parts = [_cases_read(open_cases, end, by, open_only=True)]
+        rows = summary.closed_cases(region.prefix).filter(created_month__gte=span.first, created_month__lt=span.last)
+        if span.tail is not None:
+            parts.append(_cases_read(queryset.filter(state=CaseState.CLOSED, closed_at__gte=span.tail), end, by))
+            rows = rows.filter(closed_month__lt=span.last)
+        # A closed case is due and handled, never deferred nor overdue; closed in the period if its
+        # month is before the end's.
+        before_end = Q(closed_month__lt=span.last)
+        found = _summed(
+            rows,
+            by,
+            due=Sum("n"),
+            handled=Sum("n"),
+            closed=Sum("n", filter=before_end),
+            closed_late=Sum("n", filter=before_end & Q(late=True)),
+            reworked=Sum("n", filter=Q(reworked=True)),
+            on_spot=Sum("n", filter=Q(on_spot=True)),
+        )
+        parts.append({key: {**dict.fromkeys(CASE_COUNTS, 0), **values} for key, values in found.items()})
+    result = _added(*parts)
+    for counts in result.values():
+        counts["closed_on_time"] = counts["closed"] - counts.pop("closed_late")
+    return result
+
+
+def _summed(rows, by, **sums):
+    """The summary `rows` summed per group as `_group` groups the cases: {key: {name: value}}."""
+    if by is None:
+        found = {"": rows.aggregate(**sums)}
+    else:
+        grouped = rows.annotate(group_key=summary.group_key(by)).values("group_key").annotate(**sums).order_by()
+        found = {summary.case_key(by, row.pop("group_key")): row for row in grouped}
+    return {key: {name: value or 0 for name, value in row.items()} for key, row in found.items()}
+
+
+def _follow_ups_family(region, start, end, by, span=None):
+    satisfied = [Satisfaction.SATISFIED, Satisfaction.BASIC]
+    parts = []
+    if span is not None:
+        rows = summary.follow_ups(region.prefix).filter(month__gte=span.first, month__lt=span.last)
+        sums = {
+            "follow_ups": Sum("n", filter=~Q(satisfaction="")),
+            "satisfied": Sum("n", filter=Q(satisfaction__in=satisfied)),
+        }
+        parts.append(_summed(rows, by, **sums))
+        if span.tail is None:
+            return parts[0]
+        start = span.tail
     queryset = FollowUp.objects.filter(
         case__area_code__startswith=region.prefix, visited_at__gte=start, visited_at__lt=end
     )
-    return _group(
-        queryset,
-        by,
-        "case__",
-        follow_ups=Count("pk", filter=~Q(satisfaction="")),
-        satisfied=Count("pk", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASIC])),
+    parts.append(
+        _group(
+            queryset,
+            by,
+            "case__",
+            follow_ups=Count("pk", filter=~Q(satisfaction="")),
+            satisfied=Count("pk", filter=Q(satisfaction__in=satisfied)),
+        )
     )
+    return _added(*parts)
 
 
 def _closed_in(region, start, end):
     return _region_cases(region).filter(state=CaseState.CLOSED, closed_at__gte=start, closed_at__lt=end)
 
 
-def _closures_family(region, start, end, by):
+def _closures_family(region, start, end, by, span=None):
     """By the level of the closing unit (the case's current unit, which closure does not change)."""
-    queryset = _closed_in(region, start, end)
-    if by is not None:
-        queryset = queryset.annotate(group_key=_key(by))
-    rows = queryset.values(*(["group_key"] if by is not None else []), "current_unit__kind")
-    rows = rows.annotate(n=Count("pk")).order_by()
+    group = ["group_key"] if by is not None else []
+    rows = []
+    if span is not None:
+        found = summary.closed_cases(region.prefix).filter(closed_month__gte=span.first, closed_month__lt=span.last)
+        if by is not None:
+            found = found.annotate(group_key=summary.group_key(by))
+        for row in found.values(*group, "closing_kind").annotate(n=Sum("n")).order_by():
+            if by is not None:
+                row["group_key"] = summary.case_key(by, row["group_key"])
+            rows.append(row)
+        start = end if span.tail is None else span.tail  # the cases' part: none, or the last month's
+    if start < end:
+        queryset = _closed_in(region, start, end)
+        if by is not None:
+            queryset = queryset.annotate(group_key=_key(by))
+        found = queryset.values(*group, closing_kind=F("current_unit__kind")).annotate(n=Count("pk"))
+        rows += list(found.order_by())
     names = {RegionLevel.VILLAGE: "closed_village", RegionLevel.TOWNSHIP: "closed_township"}
     result = {}
     for row in rows:
@@ -177,7 +269,7 @@ def _closures_family(region, start, end, by):
             row.get("group_key", ""), dict.fromkeys(("closed_here", *names.values(), "closed_above"), 0)
         )
         counts["closed_here"] += row["n"]
-        counts[names.get(unit_level(row["current_unit__kind"]), "closed_above")] += row["n"]
+        counts[names.get(unit_level(row["closing_kind"]), "closed_above")] += row["n"]
     return result
 
 
@@ -306,18 +398,28 @@ _FAMILY_QUERIES = {
 assert set(_FAMILY_QUERIES) == set(FAMILIES)
 
 
-def counts(region, start, end, by=None, families=FAMILIES):
+# The families that read closed cases and follow-ups from assessment.summary when it can answer.
+_SUMMARISED = {"cases", "follow_ups", "closures"}
+
+
+def counts(region, start, end, by=None, families=FAMILIES, use_summary=True):
     """The counts of `region`'s cases for [start, end).
 
     `by` None: {name: value} for the whole region. `by` an int: grouped by the first `by`
     characters of the area code (the areas one level down); `by` "first_unit" or
     "current_unit": grouped by that unit's id. Grouped, the answer is {key: {name: value}}
     with only the keys that have something. One aggregate query per family (two for "cases"
-    and "handling"), whatever the number of cases or groups.
+    and "handling"), whatever the number of cases or groups. For a period starting on a month's
+    first day (and not ending inside it), closed cases and follow-ups are read from their summaries
+    (assessment.summary), open cases and the period's last, partial month from the cases: a few
+    queries more, each small. `use_summary=False` reads everything from the cases (the tests' and
+    the benchmark's reference).
     """
+    span = summary.span(region.prefix, start, end, by) if use_summary else None
     grouped = {}
     for family in families:
-        for key, values in _FAMILY_QUERIES[family](region, start, end, by).items():
+        extra = {"span": span} if span is not None and family in _SUMMARISED else {}
+        for key, values in _FAMILY_QUERIES[family](region, start, end, by, **extra).items():
             grouped.setdefault(key, dict(BLANK)).update(values)
     if by is None:
         return grouped.get("", dict(BLANK))

@@ -67,3 +67,66 @@ class SchemeWeight(models.Model):
 
     def __str__(self):
         return f"{self.indicator}: {self.weight}"
+
+
+# --- summaries of what can no longer change (assessment/summary.py) ---------------------------
+
+
+class ClosedCases(models.Model):
+    """How many closed cases share every field the rankings count them by.
+
+    A closed case never changes again in anything counted here, so it is added once, in the
+    transaction that closes it (`summary.recorded`); open cases are always read from the cases
+    themselves. Months are local (the server's zone), the periods' unit.
+    """
+
+    prefix = models.CharField(max_length=12)  # the area code's first 12 digits: the village
+    first_unit = models.IntegerField()  # the first unit's id, 0 for none
+    closing_kind = models.CharField(max_length=30)  # the kind of the unit holding it at closure, "" for none
+    created_month = models.DateField()
+    closed_month = models.DateField()
+    reworked = models.BooleanField()  # sent back at verification at least once
+    on_spot = models.BooleanField()  # settled on the spot by its reporter
+    late = models.BooleanField()  # escalated by the deadline sweeper at least once
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "prefix",
+                    "first_unit",
+                    "closing_kind",
+                    "created_month",
+                    "closed_month",
+                    "reworked",
+                    "on_spot",
+                    "late",
+                ],
+                name="one_closed_cases_row",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.prefix} {self.created_month:%Y-%m}→{self.closed_month:%Y-%m}: {self.n}"
+
+
+class FollowUpCounts(models.Model):
+    """How many follow-ups (回访) were recorded per village, first unit, month and satisfaction: a
+    follow-up is never changed once recorded, so it is added in the transaction that records it."""
+
+    prefix = models.CharField(max_length=12)
+    first_unit = models.IntegerField()
+    month = models.DateField()
+    satisfaction = models.CharField(max_length=12)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prefix", "first_unit", "month", "satisfaction"], name="one_follow_up_counts_row"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.prefix} {self.month:%Y-%m} {self.satisfaction}: {self.n}"

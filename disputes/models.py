@@ -323,6 +323,14 @@ class Case(models.Model):
             # And on PostgreSQL only, disputes_case_area_by_id: (id) including area code, state and
             # due time, from which the assessment joins follow-ups and 督办 flags to their cases'
             # areas (migration 0018).
+            # The open cases by area and creation, with what the assessment counts of them: closed
+            # ones it reads from its summary (assessment.summary), open ones from this index alone.
+            models.Index(
+                fields=["area_code", "created_at"],
+                include=["id", "state", "due_at", "rework_count", "handling", "first_unit"],
+                condition=Q(state__in=sorted(OPEN_STATES)),
+                name="disputes_case_open_by_area",
+            ),
         ]
 
     def __str__(self):

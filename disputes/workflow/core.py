@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from assessment import summary
 from core.errors import IllegalTransition, InvalidInput, NotAllowed, StaleCase
 from maps import casemap
 
@@ -193,6 +194,7 @@ def record(case, *, action, actor=None, unit=None, from_state=None, to_state=Non
     )
     notices.audit_recorded(case, entry)
     casemap.recorded(case, entry)  # the map's per-square counts, in the same transaction
+    summary.recorded(case, entry)  # the assessment's closed cases and follow-ups, likewise
     pending = getattr(_acts, "pending", None)
     if pending is None:
         announce.audit_event(case, entry)

@@ -2,6 +2,7 @@
 
 Shared by the figures and the wall tests, so both tell the same story of a case."""
 
+from assessment import summary
 from disputes import intake, workflow
 from disputes.models import Case
 from tests.disputes.conftest import POINT_V1_C1, POINT_V3, report_data
@@ -35,6 +36,10 @@ def closed(world, unit, handler, finder=None, **where):
 
 
 def shift(case, **fields):
-    """Move a case's times (or anything else) as days going by would, without the verbs."""
+    """Move a case's times (or anything else) as days going by would, without the verbs.
+
+    The summaries kept beside the cases are recounted, as if the case had been closed (or its
+    follow-ups recorded) at the times given."""
     Case.objects.filter(pk=case.pk).update(**fields)
     case.refresh_from_db()
+    summary.rebuild()

@@ -16,6 +16,7 @@ import contextlib
 import time
 import uuid
 
+import channels.consumer
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -405,6 +406,41 @@ def test_live_events_arriving_out_of_order_are_all_delivered_once(world, layer):
     got, pong = run(scenario)
     assert got == [12, 11]
     assert pong == {"type": "pong", "last": 12}
+
+
+def test_live_events_skip_the_database_hop_that_client_frames_take(world, layer, monkeypatch):
+    """Channels closes stale database connections in a worker thread before every handler; the live
+    fan-out reads no database and skips it (a thread hop per socket and event), a client's frame
+    does not."""
+    w = world
+    hops = []
+
+    async def counted():
+        hops.append(1)
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+
+    async def scenario():
+        socket_, connected, _detail = await open_socket(path(0, token=w.tokens["operator"]), [])
+        assert connected
+        await until_hello(socket_)
+        before = len(hops)
+        layer_ = get_channel_layer()
+        for seq in (21, 22, 23):
+            await layer_.group_send(
+                "region.150922100000", {"type": "event.message", "event": {"seq": seq, "kind": "state_changed"}}
+            )
+        got = await live(socket_)
+        after_events = len(hops)
+        await socket_.send_json_to({"type": "ping"})
+        await reply(socket_)
+        await socket_.disconnect()
+        return got, before, after_events, len(hops)
+
+    got, before, after_events, after_ping = run(scenario)
+    assert got == [21, 22, 23]
+    assert after_events == before  # three events to the socket, no hop
+    assert after_ping > after_events  # the client's frame took the usual way
 
 
 # --- heartbeats and client frames ----------------------------------------------------------------

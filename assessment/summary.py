@@ -173,57 +173,45 @@ def rebuild(apps=global_apps):
         Case.objects.filter(state=CaseState.CLOSED, closed_at__isnull=False)
         .annotate(
             s_prefix=Left("area_code", PREFIX_LENGTH),
-            s_unit=Coalesce("first_unit", Value(0)),
-            s_kind=Coalesce("current_unit__kind", Value("")),
-            s_created=TruncMonth("created_at", tzinfo=zone, output_field=DateField()),
-            s_closed=TruncMonth("closed_at", tzinfo=zone, output_field=DateField()),
+            s_first_unit=Coalesce("first_unit", Value(0)),
+            s_closing_kind=Coalesce("current_unit__kind", Value("")),
+            s_created_month=TruncMonth("created_at", tzinfo=zone, output_field=DateField()),
+            s_closed_month=TruncMonth("closed_at", tzinfo=zone, output_field=DateField()),
             s_reworked=ExpressionWrapper(Q(rework_count__gt=0), output_field=BooleanField()),
             s_on_spot=ExpressionWrapper(Q(handling=Handling.IMMEDIATE), output_field=BooleanField()),
             s_late=late,
         )
-        .values("s_prefix", "s_unit", "s_kind", "s_created", "s_closed", "s_reworked", "s_on_spot", "s_late")
+        .values(
+            "s_prefix",
+            "s_first_unit",
+            "s_closing_kind",
+            "s_created_month",
+            "s_closed_month",
+            "s_reworked",
+            "s_on_spot",
+            "s_late",
+        )
         .annotate(s_n=Count("pk"))
         .order_by()
     )
-    ClosedCases.objects.bulk_create(
-        (
-            ClosedCases(
-                prefix=row["s_prefix"],
-                first_unit=row["s_unit"],
-                closing_kind=row["s_kind"],
-                created_month=row["s_created"],
-                closed_month=row["s_closed"],
-                reworked=row["s_reworked"],
-                on_spot=row["s_on_spot"],
-                late=row["s_late"],
-                n=row["s_n"],
-            )
-            for row in rows.iterator()
-        ),
-        batch_size=2000,
-    )
+    _write_back(ClosedCases, rows)
 
     FollowUpCounts.objects.all().delete()
     rows = (
         FollowUp.objects.annotate(
             s_prefix=Left("case__area_code", PREFIX_LENGTH),
-            s_unit=Coalesce("case__first_unit", Value(0)),
+            s_first_unit=Coalesce("case__first_unit", Value(0)),
             s_month=TruncMonth("visited_at", tzinfo=zone, output_field=DateField()),
         )
-        .values("s_prefix", "s_unit", "s_month", "satisfaction")
+        .values("s_prefix", "s_first_unit", "s_month", "satisfaction")
         .annotate(s_n=Count("pk"))
         .order_by()
     )
-    FollowUpCounts.objects.bulk_create(
-        (
-            FollowUpCounts(
-                prefix=row["s_prefix"],
-                first_unit=row["s_unit"],
-                month=row["s_month"],
-                satisfaction=row["satisfaction"],
-                n=row["s_n"],
-            )
-            for row in rows.iterator()
-        ),
-        batch_size=2000,
-    )
+    _write_back(FollowUpCounts, rows)
+
+
+def _write_back(model, rows):
+    """The grouped rows (their names the model's fields, `s_` before those the source model has too)
+    written as summary rows."""
+    objects = (model(**{name.removeprefix("s_"): value for name, value in row.items()}) for row in rows.iterator())
+    model.objects.bulk_create(objects, batch_size=2000)

@@ -225,7 +225,12 @@ def before_and_after(work, names, repeat):
                         work[name]()
                         runs[name][without].append(time.perf_counter() - started)
                 transaction.set_rollback(True)
-    print(f"{'without the covering indexes':<30} {'with':>9} {'without':>9}   ratio   (medians of {repeat}, in turns)")
+    show_turns("without the covering indexes", runs, names, repeat)
+
+
+def show_turns(title, runs, names, repeat):
+    """Medians of runs made in turns, with and without something, and their ratio."""
+    print(f"{title:<30} {'with':>9} {'without':>9}   ratio   (medians of {repeat}, in turns)")
     for name, (with_, without) in runs.items():
         a, b = statistics.median(with_), statistics.median(without)
         print(f"{name:<30} {a * 1000:6.0f} ms {b * 1000:6.0f} ms   {b / a:5.2f}×")
@@ -251,15 +256,7 @@ def with_and_without_summaries(work, names, repeat):
                         started = time.perf_counter()
                         work[name]()
                         runs[name][without].append(time.perf_counter() - started)
-    print(
-        f"{'with and without the summaries':<30} {'with':>9} {'without':>9}   ratio   (medians of {repeat}, in turns)"
-    )
-    for name, (with_, without) in runs.items():
-        a, b = statistics.median(with_), statistics.median(without)
-        print(f"{name:<30} {a * 1000:6.0f} ms {b * 1000:6.0f} ms   {b / a:5.2f}×")
-    a = sum(statistics.median(runs[name][0]) for name in names)
-    b = sum(statistics.median(runs[name][1]) for name in names)
-    print(f"{'both':<30} {a * 1000:6.0f} ms {b * 1000:6.0f} ms   {b / a:5.2f}×")
+    show_turns("with and without the summaries", runs, names, repeat)
 
 
 def main():

@@ -330,7 +330,9 @@ def _tree(rows):
 
 def _rank(node, query):
     """The same ranks as frontend/assets/common/categories.js (a search gives the same answer on
-    every face): exact, prefix, within the name, then within the words and their pinyin."""
+    every face): exact, prefix, within the name, then within the words and their pinyin. The two
+    are held to each other by tests/disputes/test_category_search.py, which runs both (the script
+    by node) on the whole tree for every name, code and term and pieces of them."""
     name = node["name"].lower()
     if query in (name, node["code"]):
         return 0

@@ -46,3 +46,53 @@ def test_the_server_searches_as_the_faces_do(world):
     assert search("路灯")[0]["code"] == "5302"  # an everyday word
     assert search("土地纠纷")[0]["name"] == "山林土地纠纷"  # within a name
     assert search("完全无关的说法") == [] and search("  ") == []
+
+
+# The faces' search, run by node on the tree and queries it is given (JSON on stdin).
+NODE_SEARCH = """
+import { index, search } from %s;
+let input = "";
+for await (const chunk of process.stdin) input += chunk;
+const { tree, queries } = JSON.parse(input);
+const byCode = index(tree);
+const answers = queries.map((query) => {
+  const { nodes, fallback } = search(byCode, query, 1e9);
+  return fallback ? [] : nodes.map((node) => node.code);
+});
+process.stdout.write(JSON.stringify(answers));
+"""
+
+
+def test_the_server_and_the_faces_rank_every_search_alike(world):
+    """`categories.search` repeats common/categories.js's ranking for the 12345 import: both are run
+    on the standard tree for a few thousand queries (every name, code, word and pinyin term, their
+    beginnings and middles, mixed case and spaces) and must give the same categories in the same order."""
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from disputes.categories import active_tree
+
+    node_bin = shutil.which("node")
+    assert node_bin, "node is installed by ./dev setup (the front end's build and tests need it)"
+    tree = active_tree()
+    queries = {"", "  ", "完全无关的说法", "LLJF", " lj f ", "纠纷", "1", "5"}
+    for node in nodes(tree):
+        for text in (node["name"], node["code"], *node["terms"].split()):
+            queries.update({text, text[:1], text[:2], text[1:3], text[-2:], text.upper(), f" {text[:3]} "})
+    queries = sorted(queries)
+    module = json.dumps((Path(__file__).resolve().parents[2] / "frontend/assets/common/categories.js").as_uri())
+    done = subprocess.run(
+        [node_bin, "--input-type=module", "-e", NODE_SEARCH % module],
+        input=json.dumps({"tree": tree, "queries": queries}),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    faces = dict(zip(queries, json.loads(done.stdout), strict=True))
+    server = {query: [node["code"] for node in search(query)] for query in queries}
+    differing = {query: (server[query], faces[query]) for query in queries if server[query] != faces[query]}
+    assert not differing, differing
+    assert len(queries) > 1000 and sum(bool(codes) for codes in server.values()) > 1000

@@ -60,15 +60,22 @@ def png():
     return buffer.getvalue()
 
 
-def sms_to(server, phone, template, after=0, timeout=60):
-    """The text of the newest SMS to `phone` with `template`, as the console backend printed it."""
+def sms_to(server, phone, template, after=0, timeout=60, page=None):
+    """The text of the newest SMS to `phone` with `template`, as the console backend printed it.
+
+    With a `page`, it waits through Playwright: a page whose requests pass through a route handler
+    (the test with everything but the server blocked) sends them only while Playwright runs, and a
+    plain sleep here would hold back the very request that asks for the SMS."""
     pattern = re.compile(rf"SMS to {phone} \[{template}\]: (.*)")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = pattern.findall(server.log_path.read_text(encoding="utf-8", errors="replace"))
         if len(found) > after:
             return found[-1]
-        time.sleep(0.3)
+        if page is not None:
+            page.wait_for_timeout(300)
+        else:
+            time.sleep(0.3)
     raise AssertionError(f"no {template} SMS to {phone} in {server.log_path}")
 
 
@@ -107,7 +114,7 @@ def report(page, server, village, phone, *, shots=False):
     page.fill("#phone", phone)
     before = count_sms(server, phone, "verification_code")
     page.click("#send-code")
-    text = sms_to(server, phone, "verification_code", after=before)
+    text = sms_to(server, phone, "verification_code", after=before, page=page)
     code = re.search(r"\d{6}", text).group(0)
     page.fill("#code", code)
     page.click("#verify")
@@ -119,7 +126,7 @@ def report(page, server, village, phone, *, shots=False):
     receipt = page.locator("#receipt")
     expect(receipt).to_be_visible()
     number, case_code = re.search(r"编号为(\d+)，查询码为(\d+)", receipt.inner_text()).groups()
-    told = sms_to(server, phone, "case_received")
+    told = sms_to(server, phone, "case_received", page=page)
     assert number in told and case_code in told
     if shots:
         screenshot(page, "resident-receipt")

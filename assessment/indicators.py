@@ -19,7 +19,6 @@ The period is the half-open interval [start, end).
 Rates are None when their denominator is zero: "no cases" is not "0 %".
 """
 
-import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
@@ -33,7 +32,7 @@ from disputes.models import AuditEntry, Case, CaseState, FollowUp, Handling, Joi
 from grid.models import RegionLevel, unit_level
 from supervision.models import Order
 
-from . import summary
+from . import periods, summary
 
 # Never accepted as cases of their own: not due, in no indicator.
 NOT_DUE = (CaseState.REJECTED, CaseState.MERGED)
@@ -175,7 +174,7 @@ def _cases_family(region, start, end, by, span=None):
     else:
         # Open cases from their own index (disputes_case_open_by_area), closed ones from the summary;
         # when the period ends inside a month, those closed from that month's start on directly.
-        open_cases = queryset.filter(state__in=sorted(lifecycle.OPEN_STATES))
+        open_cases = queryset.open()
         parts = [_cases_read(open_cases, end, by, open_only=True)]
         rows = summary.closed_cases(region.prefix).filter(created_month__gte=span.first, created_month__lt=span.last)
         if span.tail is not None:
@@ -273,16 +272,12 @@ def _closures_family(region, start, end, by, span=None):
     return result
 
 
-def _midnight(day):
-    return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_default_timezone())
-
-
 def _workday_index(days):
     """{day: working days from the earliest of `days` up to it}: W(b) − W(a) = working_days_between(a, b)."""
     index, previous, total = {}, None, 0
     for day in sorted(days):
         if previous is not None:
-            total += working_days_between(_midnight(previous), _midnight(day))
+            total += working_days_between(periods.midnight(previous), periods.midnight(day))
         index[day], previous = total, day
     return index
 

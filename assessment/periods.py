@@ -11,7 +11,8 @@ PATTERN = re.compile(r"^(?P<year>[0-9]{4})(?:-(?:(?P<month>0[1-9]|1[0-2])|Q(?P<q
 SCHEMA_PATTERN = r"^(19|2[0-9])[0-9]{2}(-(0[1-9]|1[0-2])|-Q[1-4])?$"
 
 
-def _midnight(day):
+def midnight(day):
+    """The start of `day` in the server's zone (periods, the wall and the summaries count in it)."""
     return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_default_timezone())
 
 
@@ -27,11 +28,11 @@ class Period:
 
     @property
     def start(self):
-        return _midnight(self.first)
+        return midnight(self.first)
 
     @property
     def end(self):
-        return _midnight(_add_months(self.first, self.months))
+        return midnight(_add_months(self.first, self.months))
 
     @property
     def until(self):

@@ -26,6 +26,8 @@ from django.utils import timezone
 
 from disputes.lifecycle import CaseState
 
+from . import periods
+
 PREFIX_LENGTH = 12  # the village: the finest grouping the summaries answer
 FOLLOW_UP = "record_follow_up"  # the act that records a follow-up (disputes.workflow.mediation)
 
@@ -41,8 +43,7 @@ def month_of(moment):
 
 
 def month_start(moment):
-    zone = timezone.get_default_timezone()
-    return datetime.datetime.combine(month_of(moment), datetime.time(), tzinfo=zone)
+    return periods.midnight(month_of(moment))
 
 
 @dataclass(frozen=True)
@@ -117,12 +118,17 @@ def recorded(case, entry):
 
 
 def _closed(case):
+    from disputes import reference
     from disputes.models import AuditEntry, Handling
     from grid.models import Unit
 
     kind = ""
     if case.current_unit_id:
-        kind = Unit.objects.values_list("kind", flat=True).get(pk=case.current_unit_id)
+        unit = reference.unit(case.current_unit_id)  # the process's cache of active units
+        if unit is not None:
+            kind = unit.kind
+        else:  # a unit made inactive while holding the case
+            kind = Unit.objects.values_list("kind", flat=True).get(pk=case.current_unit_id)
     late = automatic_escalations(AuditEntry.objects.filter(case_id=case.pk)).exists()
     keys = {
         "prefix": case.area_code[:PREFIX_LENGTH],

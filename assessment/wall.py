@@ -23,7 +23,7 @@ from grid import codes
 from grid.models import GridCell, Region, RegionLevel
 from supervision import wall as supervision_wall
 
-from . import indicators
+from . import indicators, periods
 from .indicators import NOT_DUE
 
 PERIODS = ("today", "week", "month", "year")
@@ -60,10 +60,6 @@ def choose_region(allowed, code=None):
 # --- periods --------------------------------------------------------------------------------
 
 
-def _midnight(day):
-    return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_default_timezone())
-
-
 def period_bounds(name, now):
     """[start, end) of the calendar day, week (from Monday), month or year holding `now`, in the server's zone."""
     day = timezone.localtime(now, timezone.get_default_timezone()).date()
@@ -79,7 +75,7 @@ def period_bounds(name, now):
         first, last = day.replace(month=1, day=1), day.replace(year=day.year + 1, month=1, day=1)
     else:
         raise ValueError(f"unknown period {name!r}")
-    return _midnight(first), _midnight(last)
+    return periods.midnight(first), periods.midnight(last)
 
 
 # --- the figures ----------------------------------------------------------------------------

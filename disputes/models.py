@@ -226,7 +226,8 @@ class MediationSource(models.TextChoices):
 
 class CaseQuerySet(models.QuerySet):
     def open(self):
-        return self.filter(state__in=OPEN_STATES)
+        # Sorted: the same SQL every time, and the same list as the index of open cases below.
+        return self.filter(state__in=sorted(OPEN_STATES))
 
     def visible_to(self, user):
         from .access import case_scope

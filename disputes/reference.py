@@ -25,12 +25,13 @@ def _categories():
             node = node.parent
         root[category.pk] = node.pk
         under.setdefault(node.pk, []).append(category.pk)
+    families = {top: sorted(pks) for top, pks in under.items()}  # one list per family, shared
     return {
         "by_pk": by_pk,
         "by_code": {category.code: category for category in by_pk.values()},
         "limits": own,
         # {pk: sorted pks of every category under the same top-level category, itself included}
-        "same_top_level": {pk: sorted(under[top]) for pk, top in root.items()},
+        "same_top_level": {pk: families[top] for pk, top in root.items()},
     }
 
 

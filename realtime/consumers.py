@@ -40,7 +40,9 @@ import logging
 from collections import deque
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db.models import Max
 from django.utils import translation
@@ -48,10 +50,11 @@ from django.utils.translation import gettext as _
 
 from grid.models import Region, RegionLevel
 
+from . import hub
 from .access import groups_for
 from .auth import display_region, query_params, user_for_token_async
 from .models import Event
-from .publish import ALL_GROUPS, CATCH_UP_LIMIT, catch_up, event_frame, region_group
+from .publish import ALL_GROUPS, CATCH_UP_LIMIT, MESSAGE_TYPE, catch_up, event_frame, region_group
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +97,17 @@ class AuthorisedConsumer(AsyncJsonWebsocketConsumer):
     """Decides access before accepting: `authorise()` names the groups or raises Refused.
 
     A refused socket is closed before the handshake completes, so it never receives a frame.
-    The groups are joined before `accept()`, and `websocket_disconnect` leaves them again.
+    The groups are joined before `accept()`, through the process's hub (realtime.hub): the socket
+    has no channel of its own, the hub reads each group once per process and calls
+    `live_message` of its members. Leaving the groups happens on disconnect, or when the server
+    drops the connection's task.
     """
+
+    channel_layer_alias = None  # no channel per socket: live messages come through the hub
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hub = None
 
     async def authorise(self):
         raise NotImplementedError
@@ -103,23 +115,43 @@ class AuthorisedConsumer(AsyncJsonWebsocketConsumer):
     async def accepted(self):
         """Runs once the socket is accepted and subscribed."""
 
+    async def live_message(self, message):
+        """A message sent to one of the socket's groups (called by the hub)."""
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            emptied = self.hub.forget(self) if self.hub is not None else ()
+            if emptied:
+                # The task was dropped without a disconnect: unsubscribe what only this socket held.
+                with contextlib.suppress(RuntimeError):  # the loop is closing
+                    asyncio.ensure_future(self.hub.prune(emptied))
+
     async def connect(self):
         try:
             groups = list(await self.authorise())
         except Refused as refusal:
             await self.close(code=refusal.code)
             return
-        self.groups = []
+        layer = get_channel_layer()
         try:
-            for group in groups:
-                await self.channel_layer.group_add(group, self.channel_name)
-                self.groups.append(group)
+            if layer is None:
+                raise RuntimeError("no channel layer is configured")
+            self.hub = await hub.join(layer, self, groups)
         except Exception:
             logger.exception("could not join the channel layer's groups; refusing the websocket")
             await self.close(code=UNAVAILABLE)
             return
+        self.groups = groups
         await self.accept()
         await self.accepted()
+
+    async def websocket_disconnect(self, message):
+        if self.hub is not None:
+            await self.hub.leave(self)
+        await self.disconnect(message["code"])
+        raise StopConsumer()
 
 
 class EventConsumer(AuthorisedConsumer):
@@ -136,6 +168,7 @@ class EventConsumer(AuthorisedConsumer):
         self.recent_set = set()
         self.heartbeat_task = None
         self.language = settings.LANGUAGE_CODE
+        self.waiting = []  # live messages that came before the hello
 
     # --- deciding access ---------------------------------------------------------------------
 
@@ -201,6 +234,9 @@ class EventConsumer(AuthorisedConsumer):
             self.floor = self.last = self.after
             await self.send_catch_up()
         await self.send_json({"type": "hello", "last": self.last})
+        waiting, self.waiting = self.waiting, None
+        for message in waiting:
+            await self.event_message(message)
         interval = heartbeat_seconds()
         if interval:
             self.heartbeat_task = asyncio.ensure_future(self.heartbeat(interval))
@@ -226,18 +262,19 @@ class EventConsumer(AuthorisedConsumer):
         while self.recent and self.recent[0] <= self.floor:
             self.recent_set.discard(self.recent.popleft())
 
-    async def dispatch(self, message):
-        # Channels closes stale database connections before every handler, in a worker thread; the
-        # live fan-out reads no database, and that hop per socket and event was a third of the
-        # server's time with a thousand sockets (bench/realtime.py). Every other message goes the
-        # usual way.
-        if message["type"] == "event.message":
-            await self.event_message(message)
-        else:
-            await super().dispatch(message)
+    async def live_message(self, message):
+        # Straight from the hub: no dispatch, so no trip to a worker thread to close stale database
+        # connections (Channels' `aclose_old_connections`), which the fan-out never needs.
+        if message.get("type") != MESSAGE_TYPE:
+            return
+        if self.waiting is not None:  # not yet said hello: these follow the catch-up, as before
+            if len(self.waiting) < RECENT_POSITIONS:
+                self.waiting.append(message)  # past that, the next heartbeat's re-read brings them
+            return
+        await self.event_message(message)
 
     async def event_message(self, message):
-        """A live event from the group fan-out: no database here (see `dispatch`)."""
+        """A live event from the group fan-out: no database here (see `live_message`)."""
         event = message["event"]
         seq = event["seq"]
         if seq <= self.floor or seq in self.recent_set:
@@ -262,6 +299,8 @@ class EventConsumer(AuthorisedConsumer):
                 await self.send_catch_up()
             except Exception:
                 logger.exception("could not re-read the event stream for a websocket")
+            with contextlib.suppress(Exception):  # the layer is down: the next beat tries again
+                await self.hub.refresh()
             await self.send_json({"type": "ping"})
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):

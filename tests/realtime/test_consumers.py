@@ -12,6 +12,7 @@ database through database_sync_to_async, and events are committed for real (tran
 so that realtime.publish fans them out on commit.
 """
 
+import asyncio
 import contextlib
 import time
 import uuid
@@ -30,7 +31,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.authtoken.models import Token
 
 from config.asgi import application
-from realtime import consumers, events, publish
+from realtime import consumers, events, hub, publish
 from realtime.auth import display_region, issue_display_token
 from realtime.models import Event
 from realtime.publish import record
@@ -443,6 +444,116 @@ def test_live_events_skip_the_database_hop_that_client_frames_take(world, layer,
     assert after_ping > after_events  # the client's frame took the usual way
 
 
+# --- one subscription per group and process (realtime.hub) ---------------------------------------
+
+
+def this_loops_hubs():
+    loop = asyncio.get_running_loop()
+    return [found for found in hub._hubs.values() if found.loop is loop]
+
+
+def test_a_process_reads_each_group_once_however_many_sockets_share_it(world, layer, monkeypatch):
+    """Three sockets in the same group: one receive from the layer per event, each socket sent it once;
+    the group stays subscribed until its last socket here leaves, and no longer."""
+    w = world
+    layer_ = get_channel_layer()
+    reads = []
+    receive = type(layer_).receive
+
+    async def counted(self, channel):
+        message = await receive(self, channel)
+        reads.append(message["event"]["seq"])
+        return message
+
+    monkeypatch.setattr(type(layer_), "receive", counted)
+    group = "region.150922100000"
+
+    async def send(seq):
+        await layer_.group_send(group, {"type": "event.message", "event": {"seq": seq, "kind": "state_changed"}})
+
+    async def scenario():
+        sockets = []
+        for _ in range(3):
+            socket_, connected, _detail = await open_socket(path(0, token=w.tokens["operator"]), [])
+            assert connected
+            await until_hello(socket_)
+            sockets.append(socket_)
+        [found] = this_loops_hubs()
+        subscribed = (list(found.members[group]) and len(found.members[group]), len(found.channels))
+        await send(41)
+        first = [await live(socket_) for socket_ in sockets]
+        await sockets[0].disconnect()
+        await send(42)
+        second = [await live(socket_) for socket_ in sockets[1:]]
+        for socket_ in sockets[1:]:
+            await socket_.disconnect()
+        return subscribed, first, second, this_loops_hubs()
+
+    subscribed, first, second, left = run(scenario)
+    assert subscribed[0] == 3
+    assert first == [[41]] * 3 and second == [[42]] * 2
+    assert reads == [41, 42], "one read per event for the process, not one per socket"
+    assert left == [], "the last socket out unsubscribes its groups and closes the hub"
+    if layer == "memory":
+        assert not layer_.groups, "nothing left subscribed in the layer"
+
+
+def test_a_socket_dropped_without_a_disconnect_unsubscribes_its_groups(world, layer):
+    w = world
+
+    async def scenario():
+        socket_, connected, _detail = await open_socket(path(0, token=w.tokens["operator"]), [])
+        assert connected
+        await until_hello(socket_)
+        before = [len(found.channels) for found in this_loops_hubs()]
+        socket_.future.cancel()  # the server drops the connection's task
+        with contextlib.suppress(asyncio.CancelledError):
+            await socket_.future
+        for _ in range(50):
+            await asyncio.sleep(0.02)
+            if not this_loops_hubs():
+                break
+        return before, this_loops_hubs()
+
+    before, after = run(scenario)
+    assert before and before[0] > 0
+    assert after == []
+
+
+def test_a_socket_joining_while_the_last_member_leaves_stays_subscribed(world, layer, monkeypatch):
+    """The wall, the only socket in its township's group, leaves while an operator of that township is
+    subscribing its other groups: the township's group stays subscribed for the operator."""
+    w = world
+    layer_ = get_channel_layer()
+    add = type(layer_).group_add
+    township = "region.150922100000"
+    wall_token, _ = issue_display_token(w.t1.code)
+
+    async def slow_add(self, group, channel):
+        if group != township:
+            await asyncio.sleep(0.3)  # the wall leaves in the middle of it
+        await add(self, group, channel)
+
+    monkeypatch.setattr(type(layer_), "group_add", slow_add)
+
+    async def scenario():
+        wall, connected, _detail = await open_socket(path(0, display=wall_token), [])
+        assert connected
+        await until_hello(wall)
+        joining = asyncio.ensure_future(open_socket(path(0, token=w.tokens["operator"]), []))
+        await asyncio.sleep(0.1)
+        await wall.disconnect()
+        operator, connected, _detail = await joining
+        assert connected
+        await until_hello(operator)
+        await layer_.group_send(township, {"type": "event.message", "event": {"seq": 51, "kind": "state_changed"}})
+        got = await live(operator)
+        await operator.disconnect()
+        return got
+
+    assert run(scenario) == [51]
+
+
 # --- heartbeats and client frames ----------------------------------------------------------------
 
 
@@ -516,7 +627,6 @@ def test_dead_layer_the_write_commits_and_a_reconnecting_client_catches_up(world
 
     async def while_dead():
         socket_, connected, detail = await open_socket(path(0, token=w.tokens["operator"]), [])
-        # channels' own receive loop on the dead layer fails as well; the server then drops the socket.
         with contextlib.suppress(RedisConnectionError):
             await socket_.disconnect()
         return connected, detail

@@ -5,8 +5,16 @@ member) and when the password changes.
 The token is DRF's (`rest_framework.authtoken`): one per user, so signing out on one phone signs
 out every phone of that user. When it was last used lives beside it (`TokenActivity`) and is
 written at most once an hour, so a busy phone costs no write per request.
+
+A token found valid is remembered by the process with its user (`remembered`), so the requests of
+the next hour cost no query of their own: any change of a token or a user writes a new version of
+"tokens" in its transaction (`changed`, connected in accounts.apps), so a sign-out, a revocation, a
+deactivation or a new password reaches every process on commit, as the memberships do
+(grid.jurisdiction).
 """
 
+import copy
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authtoken.models import Token
+
+from core.versions import Recent, VersionedCache, bump
 
 from .models import TokenActivity
 
@@ -62,22 +72,61 @@ def touch(token, now=None):
         return
     if seen is None:
         # Two first requests at once: one row wins, the other is ignored.
-        TokenActivity.objects.bulk_create([TokenActivity(token=token, last_used=now)], ignore_conflicts=True)
+        activity = TokenActivity(token=token, last_used=now)
+        TokenActivity.objects.bulk_create([activity], ignore_conflicts=True)
+        token.activity = activity
     else:
         TokenActivity.objects.filter(pk=token.pk, last_used__lt=now - TOUCH_INTERVAL).update(last_used=now)
+        token.activity.last_used = now
+
+
+def _recent():
+    return Recent(lambda: settings.MEMBERS_REMEMBERED, lambda: settings.MEMBERS_REMEMBERED_SECONDS)
+
+
+# The valid tokens this process served lately, by key, each with its user and activity: as many and
+# for as long as the memberships (MEMBERS_REMEMBERED, MEMBERS_REMEMBERED_SECONDS).
+remembered = VersionedCache("tokens", _recent)
+
+
+def changed(sender, created=False, update_fields=None, **kwargs):
+    """A token or a user was saved or deleted: forget every remembered token (on commit, everywhere).
+
+    A new token or user is in nobody's memory, and a sign-in's `last_login` changes nothing a request
+    is allowed by."""
+    if created or (update_fields is not None and set(update_fields) <= {"last_login"}):
+        return
+    bump("tokens")
 
 
 def authenticate(key):
-    """(user, token) for a valid token `key`; raises TokenInvalid or TokenExpired (both 401)."""
+    """(user, token) for a valid token `key`; raises TokenInvalid or TokenExpired (both 401).
+
+    From this process's memory while the token was last used within TOUCH_INTERVAL (no query, and
+    nothing to write); else from the database, recording the use."""
     if not key or not isinstance(key, str) or len(key) > 64:
         raise TokenInvalid()
+    now = timezone.now()
+    memory = remembered.get()
+    token = memory.get(key)
+    if token is not None and now - last_used(token) < TOUCH_INTERVAL and not is_expired(token, now):
+        return _own(token)
+    since = time.monotonic()
     token = Token.objects.select_related("user", "activity").filter(key=key).first()
     if token is None or not token.user.is_active:
         raise TokenInvalid()
-    now = timezone.now()
     if is_expired(token, now):
         raise TokenExpired()
     touch(token, now)
+    memory.put(key, token, since)
+    return _own(token)
+
+
+def _own(token):
+    """A request's own copies of a remembered token and its user: what a request keeps on its user
+    (its jurisdiction, permissions) stays with that request."""
+    token = copy.copy(token)
+    token.user = copy.copy(token.user)
     return token.user, token
 
 

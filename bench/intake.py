@@ -10,7 +10,9 @@ docker/gunicorn.conf.py, 2 × cores + 1 of them, the Redis channel layer on; or 
 on ports 8101… and drives POST /api/reports/ from client threads, each with its own keep-alive
 connection, spread over the servers. Every report is a new device-made UUID at a random
 point of the county, category 邻里纠纷. Printed per concurrency level: reports per second,
-p50/p90/p99/max latency, and a check that the database holds exactly the reports sent.
+p50/p90/p99/max latency, and a check that the database holds exactly the reports sent; then the
+same SQL in pgbench, and one request's token authentication in-process, from the process's memory
+and from the database, beside a bare `SELECT 1`.
 """
 
 import argparse
@@ -259,6 +261,42 @@ def cpu_seconds(pids):
     return total
 
 
+def authentication_costs(token, rounds=3000):
+    """p50 and p99 in µs of one request's token authentication in this process: from the process's
+    memory (accounts.tokens.remembered), from the database (the memory forgotten before each), and
+    the baseline, a bare `SELECT 1` on the same connection. The version tokens, read once by every
+    request for its other caches anyway, are read before the clock starts."""
+    from django.db import connection
+
+    from accounts import tokens
+    from core import versions
+
+    def timed(before, call):
+        samples = []
+        for _ in range(rounds):
+            versions.request_started()
+            versions.token("tokens")
+            before()
+            start = time.perf_counter()
+            call()
+            samples.append(time.perf_counter() - start)
+            versions.request_finished()
+        samples.sort()
+        return pct(samples, 50) * 1e6, pct(samples, 99) * 1e6
+
+    def select_one():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+
+    tokens.authenticate(token)
+    return {
+        "memory": timed(lambda: None, lambda: tokens.authenticate(token)),
+        "database": timed(tokens.remembered.forget, lambda: tokens.authenticate(token)),
+        "select_1": timed(lambda: None, select_one),
+    }
+
+
 def pct(sorted_values, p):
     return sorted_values[min(len(sorted_values) - 1, int(p / 100 * len(sorted_values)))]
 
@@ -358,10 +396,18 @@ def main():
             f"  {row['clients']:>3} clients: {row['pgbench_per_second']:7.0f} reports/s in pgbench;"
             f" HTTP reaches {row['ratio']:.2f} of it"
         )
+    costs = authentication_costs(token)
+    print(
+        "  token authentication in-process, p50 / p99:"
+        f" from memory {costs['memory'][0]:.0f} / {costs['memory'][1]:.0f} µs,"
+        f" from the database {costs['database'][0]:.0f} / {costs['database'][1]:.0f} µs;"
+        f" baseline SELECT 1 {costs['select_1'][0]:.0f} / {costs['select_1'][1]:.0f} µs"
+    )
     print(f"  load average {os.getloadavg()[0]:.2f} at the end")
     out = ROOT / "bench" / "results" / f"intake-postgis-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"cells": args.cells, "servers": args.servers, "levels": results}, indent=2))
+    summary = {"cells": args.cells, "servers": args.servers, "levels": results, "authentication_us": costs}
+    out.write_text(json.dumps(summary, indent=2))
     print(f"results: {out.relative_to(ROOT)}")
 
 

@@ -443,8 +443,10 @@ LOCATE_IN_MEMORY = envbool("LOCATE_IN_MEMORY", True)
 LOCATE_IN_MEMORY_MAX_CELLS = envint("LOCATE_IN_MEMORY_MAX_CELLS", 200_000)
 
 # A user's memberships are remembered per process (grid.jurisdiction.remembered) and forgotten when
-# a member, their cells, a unit, a region or a cell changes; at most MEMBERS_REMEMBERED users, each
-# for at most MEMBERS_REMEMBERED_SECONDS (the bound for a change written by SQL, without signals).
+# a member, their cells, a unit, a region or a cell changes; likewise a valid phone token with its
+# user (accounts.tokens.remembered), forgotten when a token or a user changes. At most
+# MEMBERS_REMEMBERED of each, each for at most MEMBERS_REMEMBERED_SECONDS (the bound for a change
+# written by SQL, without signals).
 MEMBERS_REMEMBERED = envint("MEMBERS_REMEMBERED", 10_000)
 MEMBERS_REMEMBERED_SECONDS = envint("MEMBERS_REMEMBERED_SECONDS", 300)
 LEAFLET_CONFIG = {

@@ -19,7 +19,9 @@ transaction wrote, which the table no longer holds, so it is rebuilt on the next
 
 import contextlib
 import threading
+import time
 import uuid
+from collections import OrderedDict
 
 from django.db import connection
 
@@ -130,6 +132,36 @@ class VersionedCache:
             m2m_changed.connect(
                 changed, sender=through, weak=False, dispatch_uid=f"versions.m2m.{self.name}.{through._meta.label}"
             )
+
+
+class Recent:
+    """What a process remembers per key (a user, a token) under one version of a VersionedCache: at
+    most `size()` keys, the least recently used dropped first, each for at most `seconds()` (the bound
+    for a change written by SQL, behind the signals' back). Both are read at each use."""
+
+    def __init__(self, size, seconds):
+        self._size, self._seconds = size, seconds
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        """The value remembered for `key`, or None."""
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or now - entry[0] >= self._seconds():
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key, value, since):
+        """Remember `value` for `key`, as read at `since` (`time.monotonic()` before reading it)."""
+        with self._lock:
+            self._entries[key] = (since, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size():
+                self._entries.popitem(last=False)
+        return value
 
 
 def forget_all():

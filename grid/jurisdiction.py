@@ -14,15 +14,13 @@ their maps show (`maps.layers.cells_visible_to`) and where a map starts.
 - A superuser holds everything; anyone without an active membership holds nothing.
 """
 
-import threading
 import time
-from collections import OrderedDict
 from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Prefetch, prefetch_related_objects
 
-from core.versions import VersionedCache
+from core.versions import Recent, VersionedCache
 
 from .models import GridCell, Member, Region, Role
 
@@ -128,30 +126,20 @@ def load_members(user):
     return members
 
 
-class _Remembered:
-    """The memberships of the users this process has served lately, the least recent dropped past
-    MEMBERS_REMEMBERED. One instance per version token of "members": a change starts an empty one."""
+class _Remembered(Recent):
+    """The memberships of the users this process has served lately (`Recent`: at most
+    MEMBERS_REMEMBERED users, each for MEMBERS_REMEMBERED_SECONDS). One instance per version token of
+    "members": a change starts an empty one."""
 
     def __init__(self):
-        self._entries = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(lambda: settings.MEMBERS_REMEMBERED, lambda: settings.MEMBERS_REMEMBERED_SECONDS)
 
     def members_of(self, user, *, from_database=False):
-        """The memberships of `user`: remembered for at most MEMBERS_REMEMBERED_SECONDS (a bound for
-        changes made behind the signals' back, by SQL), or read anew if `from_database`."""
-        now = time.monotonic()
-        if not from_database:
-            with self._lock:
-                entry = self._entries.get(user.pk)
-                if entry is not None and now - entry[0] < settings.MEMBERS_REMEMBERED_SECONDS:
-                    self._entries.move_to_end(user.pk)
-                    return entry[1]
-        members = load_members(user)
-        with self._lock:
-            self._entries[user.pk] = (now, members)
-            self._entries.move_to_end(user.pk)
-            while len(self._entries) > settings.MEMBERS_REMEMBERED:
-                self._entries.popitem(last=False)
+        """The memberships of `user`: remembered, or read anew if `from_database`."""
+        members = None if from_database else self.get(user.pk)
+        if members is None:
+            since = time.monotonic()
+            members = self.put(user.pk, load_members(user), since)
         return members
 
 

@@ -10,7 +10,10 @@ That per-socket work, not the write to the socket, kept the wall's p99 behind a 
 The hub of a process (one per event loop and channel layer) instead takes one channel per group
 that any of its sockets is in, reads it in one task, and calls each member's `live_message` in
 turn: a message is received and decoded once per group and process, and what is left per socket
-is the consumer's own filtering and the server's write.
+is the consumer's own filtering and the server's write. That write must not wait on the client, or
+one slow phone would hold up its group: daphne's does not (Twisted buffers it), and daphne serves
+the websockets here (the `realtime` service of docker/compose.yml, and `runserver`, which is
+daphne's, in development).
 
 What stays as it was
     A socket's groups are subscribed before it is accepted (`join` returns only when they are),

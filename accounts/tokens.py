@@ -80,13 +80,9 @@ def touch(token, now=None):
         token.activity.last_used = now
 
 
-def _recent():
-    return Recent(lambda: settings.MEMBERS_REMEMBERED, lambda: settings.MEMBERS_REMEMBERED_SECONDS)
-
-
 # The valid tokens this process served lately, by key, each with its user and activity: as many and
 # for as long as the memberships (MEMBERS_REMEMBERED, MEMBERS_REMEMBERED_SECONDS).
-remembered = VersionedCache("tokens", _recent)
+remembered = VersionedCache("tokens", Recent)
 
 
 def changed(sender, created=False, update_fields=None, **kwargs):

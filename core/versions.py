@@ -23,6 +23,7 @@ import time
 import uuid
 from collections import OrderedDict
 
+from django.conf import settings
 from django.db import connection
 
 _local = threading.local()
@@ -135,12 +136,12 @@ class VersionedCache:
 
 
 class Recent:
-    """What a process remembers per key (a user, a token) under one version of a VersionedCache: at
-    most `size()` keys, the least recently used dropped first, each for at most `seconds()` (the bound
-    for a change written by SQL, behind the signals' back). Both are read at each use."""
+    """What a process remembers per user or token under one version of a VersionedCache: at most
+    MEMBERS_REMEMBERED keys, the least recently used dropped first, each for at most
+    MEMBERS_REMEMBERED_SECONDS (the bound for a change written by SQL, behind the signals' back).
+    Both settings are read at each use."""
 
-    def __init__(self, size, seconds):
-        self._size, self._seconds = size, seconds
+    def __init__(self):
         self._entries = OrderedDict()
         self._lock = threading.Lock()
 
@@ -149,7 +150,7 @@ class Recent:
         now = time.monotonic()
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None or now - entry[0] >= self._seconds():
+            if entry is None or now - entry[0] >= settings.MEMBERS_REMEMBERED_SECONDS:
                 return None
             self._entries.move_to_end(key)
             return entry[1]
@@ -159,7 +160,7 @@ class Recent:
         with self._lock:
             self._entries[key] = (since, value)
             self._entries.move_to_end(key)
-            while len(self._entries) > self._size():
+            while len(self._entries) > settings.MEMBERS_REMEMBERED:
                 self._entries.popitem(last=False)
         return value
 

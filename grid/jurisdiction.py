@@ -17,7 +17,6 @@ their maps show (`maps.layers.cells_visible_to`) and where a map starts.
 import time
 from functools import cached_property
 
-from django.conf import settings
 from django.db.models import Prefetch, prefetch_related_objects
 
 from core.versions import Recent, VersionedCache
@@ -130,9 +129,6 @@ class _Remembered(Recent):
     """The memberships of the users this process has served lately (`Recent`: at most
     MEMBERS_REMEMBERED users, each for MEMBERS_REMEMBERED_SECONDS). One instance per version token of
     "members": a change starts an empty one."""
-
-    def __init__(self):
-        super().__init__(lambda: settings.MEMBERS_REMEMBERED, lambda: settings.MEMBERS_REMEMBERED_SECONDS)
 
     def members_of(self, user, *, from_database=False):
         """The memberships of `user`: remembered, or read anew if `from_database`."""

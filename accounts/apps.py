@@ -9,7 +9,6 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_in
-        from django.db.models.signals import post_delete, post_save
         from rest_framework.authtoken.models import Token
 
         from . import tokens
@@ -17,10 +16,7 @@ class AccountsConfig(AppConfig):
 
         # The tokens a process remembers are forgotten, in the transaction, when a token or a user
         # changes (accounts.tokens.remembered).
-        for model in (Token, get_user_model()):
-            label = model._meta.label
-            post_save.connect(tokens.changed, sender=model, dispatch_uid=f"accounts.tokens.save.{label}")
-            post_delete.connect(tokens.changed, sender=model, dispatch_uid=f"accounts.tokens.delete.{label}")
+        tokens.remembered.watch(Token, get_user_model(), unless=tokens.unchanged)
 
         # Only session bookkeeping: a temporary password is remembered in the session at sign-in,
         # so that the middleware asks for a new one without a query on every request.

@@ -8,7 +8,7 @@ written at most once an hour, so a busy phone costs no write per request.
 
 A token found valid is remembered by the process with its user (`remembered`), so the requests of
 the next hour cost no query of their own: any change of a token or a user writes a new version of
-"tokens" in its transaction (`changed`, connected in accounts.apps), so a sign-out, a revocation, a
+"tokens" in its transaction (watched in accounts.apps), so a sign-out, a revocation, a
 deactivation or a new password reaches every process on commit, as the memberships do
 (grid.jurisdiction).
 """
@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authtoken.models import Token
 
-from core.versions import Recent, VersionedCache, bump
+from core.versions import Recent, VersionedCache
 
 from .models import TokenActivity
 
@@ -85,14 +85,10 @@ def touch(token, now=None):
 remembered = VersionedCache("tokens", Recent)
 
 
-def changed(sender, created=False, update_fields=None, **kwargs):
-    """A token or a user was saved or deleted: forget every remembered token (on commit, everywhere).
-
-    A new token or user is in nobody's memory, and a sign-in's `last_login` changes nothing a request
-    is allowed by."""
-    if created or (update_fields is not None and set(update_fields) <= {"last_login"}):
-        return
-    bump("tokens")
+def unchanged(created=False, update_fields=None, **kwargs):
+    """Whether a save leaves every remembered token as it was: a new token or user is in nobody's
+    memory, and a sign-in's `last_login` changes nothing a request is allowed by."""
+    return created or (update_fields is not None and set(update_fields) <= {"last_login"})
 
 
 def authenticate(key):

@@ -117,12 +117,14 @@ class VersionedCache:
         with _lock:
             self._entries.clear()
 
-    def watch(self, *models, m2m=()):
-        """Bump this cache's token whenever a row of `models` (or an `m2m` through table) changes."""
+    def watch(self, *models, m2m=(), unless=None):
+        """Bump this cache's token whenever a row of `models` (or an `m2m` through table) changes,
+        except for the changes `unless(**signal_kwargs)` says leave the cache as it is."""
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         def changed(**kwargs):
-            bump(self.name)
+            if unless is None or not unless(**kwargs):
+                bump(self.name)
 
         self._receiver = changed  # signals hold weak references
         for model in models:

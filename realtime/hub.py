@@ -45,6 +45,7 @@ _hubs = {}  # (id of the event loop, id of the layer) → Hub
 class Hub:
     def __init__(self, layer, loop):
         self.layer, self.loop = layer, loop
+        self.key = (id(loop), id(layer))
         self.lock = asyncio.Lock()
         self.members = {}  # group → {consumer: None} (insertion-ordered)
         self.channels = {}  # group → this hub's channel in it
@@ -114,9 +115,8 @@ class Hub:
     def _close_if_empty(self):
         if not self.members and not self.channels and not self.closed:
             self.closed = True
-            for key, hub in list(_hubs.items()):
-                if hub is self:
-                    del _hubs[key]
+            if _hubs.get(self.key) is self:
+                del _hubs[self.key]
 
     async def refresh(self):
         """Re-add the channels whose membership a layer might expire (called from the heartbeats)."""
@@ -163,7 +163,8 @@ async def join(layer, consumer, groups):
     while True:
         hub = _hubs.get(key)
         if hub is None or hub.layer is not layer or hub.loop is not loop:  # not a dead one's id
-            hub = _hubs[key] = Hub(layer, loop)
+            hub = Hub(layer, loop)
+            _hubs[hub.key] = hub
         async with hub.lock:
             if hub.closed:
                 continue  # it emptied while we waited: take a new one
